@@ -1,0 +1,28 @@
+/**
+ * Trains a small CNN on real MNIST digits and prints fastai's epoch table.
+ *   npm run fit                 # 2 epochs on 8,000 digits
+ *   npm run fit -- --epochs 1   # fewer
+ */
+import { parseArgs } from 'node:util';
+import { Learner, mnist, mnistCnn } from '../../runtime/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '2' },
+    lr: { type: 'string', default: '3e-3' },
+    backend: { type: 'string', default: 'auto' },
+    'n-train': { type: 'string', default: '8000' },
+  },
+});
+
+const learn = await Learner.create({
+  model: mnistCnn({ seed: 0 }),
+  dls: mnist({ nTrain: Number(values['n-train']), nValid: 1000, batchSize: 64, seed: 0 }),
+  lossFunc: 'cross-entropy',
+  optimizer: 'adam',
+  metrics: ['accuracy'],
+  plugins: ['progress'],
+  backend: values.backend as 'auto',
+});
+learn.log(`backend: ${learn.backend}`);
+await learn.fitOneCycle(Number(values.epochs), Number(values.lr));

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { TapfitError, type Batch, type DataLoader, type DataLoaders as DataLoadersShape } from '../../plugin-sdk/index.ts';
+import { Rng } from './rng.ts';
+
+export interface LoaderOptions {
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+}
+
+/**
+ * Batches over in-memory tensors (first dimension = items). The last partial batch is kept.
+ * With `shuffle`, each pass draws a new permutation from a seeded RNG, whose state is checkpointable.
+ */
+export class TensorDataLoader implements DataLoader {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  private readonly rng: Rng;
+  private readonly nItems: number;
+
+  constructor(readonly tensors: readonly tf.Tensor[], options: LoaderOptions = {}) {
+    if (tensors.length === 0) throw new TapfitError('E_DATA', 'a data loader needs at least one tensor');
+    this.nItems = tensors[0].shape[0];
+    for (const t of tensors) {
+      if (t.shape[0] !== this.nItems) {
+        throw new TapfitError('E_DATA', `all tensors of a data loader must have the same first dimension: got ${tensors.map((x) => x.shape[0]).join(' vs ')}`);
+      }
+    }
+    this.batchSize = options.batchSize ?? 64;
+    if (!(this.batchSize >= 1)) throw new TapfitError('E_DATA', `batchSize must be a positive integer, got ${this.batchSize}`);
+    this.shuffle = options.shuffle ?? false;
+    this.rng = new Rng(options.seed ?? 42);
+  }
+
+  get length(): number {
+    return Math.ceil(this.nItems / this.batchSize);
+  }
+
+  get size(): number {
+    return this.nItems;
+  }
+
+  *[Symbol.iterator](): Iterator<Batch> {
+    const order = this.shuffle ? tf.tensor1d(this.rng.permutation(this.nItems), 'int32') : null;
+    try {
+      for (let start = 0; start < this.nItems; start += this.batchSize) {
+        const size = Math.min(this.batchSize, this.nItems - start);
+        yield tf.tidy(() => {
+          const idx = order?.slice(start, size);
+          return this.tensors.map((t) => (idx ? tf.gather(t, idx) : t.slice(start, size)));
+        });
+      }
+    } finally {
+      order?.dispose();
+    }
+  }
+
+  stateDict(): { rngState: number } {
+    return { rngState: this.rng.state };
+  }
+
+  loadStateDict(state: unknown): void {
+    const s = state as { rngState?: unknown };
+    if (typeof s?.rngState !== 'number') throw new TapfitError('E_CHECKPOINT', 'data loader state lacks a numeric rngState');
+    this.rng.state = s.rngState;
+  }
+
+  dispose(): void {
+    for (const t of this.tensors) t.dispose();
+  }
+}
+
+/** fastai's `DataLoaders`: a training and a validation loader. */
+export class DataLoaders implements DataLoadersShape {
+  constructor(
+    readonly train: DataLoader,
+    readonly valid: DataLoader,
+    readonly nInp?: number,
+  ) {}
+
+  /** Train loader shuffles (seeded), validation loader does not; tensors are owned by the loaders. */
+  static fromTensors(
+    data: { train: readonly tf.Tensor[]; valid: readonly tf.Tensor[] },
+    options: LoaderOptions & { validBatchSize?: number; nInp?: number } = {},
+  ): DataLoaders {
+    const train = new TensorDataLoader(data.train, { ...options, shuffle: options.shuffle ?? true });
+    const valid = new TensorDataLoader(data.valid, {
+      batchSize: options.validBatchSize ?? options.batchSize,
+      shuffle: false,
+    });
+    return new DataLoaders(train, valid, options.nInp);
+  }
+
+  dispose(): void {
+    (this.train as Partial<TensorDataLoader>).dispose?.();
+    (this.valid as Partial<TensorDataLoader>).dispose?.();
+  }
+}

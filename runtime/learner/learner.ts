@@ -1,0 +1,408 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  CancelBackwardError,
+  CancelBatchError,
+  CancelEpochError,
+  CancelFitError,
+  CancelStepError,
+  CancelTrainError,
+  CancelValidateError,
+  isBatchEvent,
+  type Batch,
+  type CancelError,
+  type DataLoader,
+  type DataLoaders,
+  type EventName,
+  type Learner as LearnerView,
+  type LearnerHooks,
+  type LossFunc,
+  type Metric,
+  type Module,
+  type OptimizerLike,
+  type Plugin,
+  type Pred,
+  type RecorderView,
+} from '../../plugin-sdk/index.ts';
+import { initBackend, type BackendName } from '../backend/index.ts';
+import { resolveLoss, type LossSpec } from '../losses.ts';
+import { resolveMetric, type MetricSpec } from '../metrics.ts';
+import { toModule } from '../models/layers-module.ts';
+import { resolveOptimizer, type OptimizerSpec } from '../optimizer/index.ts';
+import { loadPlugins, type PluginSpec } from '../plugins/load-plugins.ts';
+import { resolveOrder } from '../plugins/resolve-order.ts';
+import { createHooks, untapOwner } from './hooks.ts';
+import { explainHooks, tapPlugins } from './tap-plugins.ts';
+import * as fitVariants from '../fit/index.ts';
+
+export interface LearnerOptions {
+  model: Module | tf.LayersModel;
+  dls: DataLoaders;
+  /** A loss function or a built-in name; default `'cross-entropy'`. */
+  lossFunc?: LossSpec;
+  /** A preset (`'adam'`, the default), `{ steppers, hypers }`, or a factory `(paramGroups) => optimizer`. */
+  optimizer?: OptimizerSpec;
+  plugins?: readonly PluginSpec[];
+  metrics?: readonly MetricSpec[];
+  /** fastai's defaults: lr 1e-3, moms (0.95, 0.85, 0.95); `wd` overrides the optimizer's default. */
+  lr?: number;
+  wd?: number;
+  moms?: [number, number, number];
+  /** Parameter groups (fastai's splitter); default: `model.paramGroups()` or one group. */
+  splitter?: (model: Module) => tf.Variable[][];
+  /** Keep norm-layer parameters training when frozen (fastai's `train_bn`, default true). */
+  trainBn?: boolean;
+  /** Add the default plugins (`recorder`) before the given ones; default true. */
+  defaultPlugins?: boolean;
+  backend?: BackendName;
+  /** Where relative plugin paths and package names are resolved from; default `process.cwd()`. */
+  baseDir?: string;
+  /** Where plugins print; default `console.log`, and nothing when `quiet`. */
+  logger?: (message: string) => void;
+  quiet?: boolean;
+}
+
+export interface FitOptions {
+  wd?: number;
+  /** Plugins added for this fit only (fastai's `fit(cbs=…)`). */
+  plugins?: readonly PluginSpec[];
+}
+
+export const DEFAULT_PLUGINS: readonly PluginSpec[] = ['recorder'];
+
+type Level = 'fit' | 'epoch' | 'train' | 'validate';
+type BatchLevel = 'batch' | 'backward' | 'step';
+type CancelClass = new (message?: string) => CancelError;
+
+const capitalize = <S extends string>(s: S) => (s[0].toUpperCase() + s.slice(1)) as Capitalize<S>;
+
+/**
+ * fastai's Learner over TensorFlow.js: the loop fires one hook per event, plugins do the rest.
+ * Each level runs as `beforeX` → body → on its own Cancel error `afterCancelX` → `afterX` (`withEvents`).
+ */
+export class Learner implements LearnerView {
+  readonly hooks: LearnerHooks = createHooks();
+  model: Module;
+  dls: DataLoaders;
+  lossFunc: LossFunc;
+  opt: OptimizerLike;
+  metrics: Metric[];
+  lr: number;
+  moms: [number, number, number];
+  backend = '';
+
+  dl: DataLoader | null = null;
+  xb: tf.Tensor[] = [];
+  yb: tf.Tensor[] = [];
+  pred: Pred | null = null;
+  loss: tf.Scalar | null = null;
+  lossGrad: tf.Scalar | null = null;
+  grads: tf.NamedTensorMap | null = null;
+
+  epoch = 0;
+  nEpoch = 1;
+  iter = 0;
+  nIter = 0;
+  training = false;
+  pctTrain = 0;
+  trainIter = 0;
+  smoothLoss: number | null = null;
+
+  private basePlugins: Plugin[] = [];
+  private activePlugins: Plugin[] = [];
+  private readonly baseDir: string;
+  private readonly logger: (message: string) => void;
+  /** Tensors of the current batch that the learner must dispose when it ends. */
+  private readonly batchTensors: tf.Tensor[] = [];
+
+  private constructor(model: Module, dls: DataLoaders, lossFunc: LossFunc, opt: OptimizerLike, options: LearnerOptions) {
+    this.model = model;
+    this.dls = dls;
+    this.lossFunc = lossFunc;
+    this.opt = opt;
+    this.metrics = (options.metrics ?? []).map(resolveMetric);
+    this.lr = options.lr ?? 1e-3;
+    this.moms = options.moms ?? [0.95, 0.85, 0.95];
+    this.baseDir = options.baseDir ?? process.cwd();
+    this.logger = options.quiet ? () => {} : (options.logger ?? ((m) => console.log(m)));
+  }
+
+  /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
+  static async create(options: LearnerOptions): Promise<Learner> {
+    const backend = await initBackend(options.backend ?? 'auto');
+    const model = toModule(options.model);
+    const groups = options.splitter?.(model) ?? model.paramGroups?.() ?? [model.parameters()];
+    const hypers = { lr: options.lr ?? 1e-3, ...(options.wd === undefined ? {} : { wd: options.wd }) };
+    const opt = await resolveOptimizer(options.optimizer ?? 'adam', groups, hypers, {
+      noWeightDecay: model.noWeightDecay?.(),
+      normParameters: model.normParameters?.(),
+      trainBn: options.trainBn ?? true,
+    });
+    const learn = new Learner(model, options.dls, resolveLoss(options.lossFunc ?? 'cross-entropy'), opt, options);
+    learn.backend = backend;
+    const specs = [...(options.defaultPlugins === false ? [] : DEFAULT_PLUGINS), ...(options.plugins ?? [])];
+    learn.basePlugins = await loadPlugins(specs, learn.baseDir);
+    learn.usePlugins(learn.basePlugins);
+    await learn.fire('afterCreate');
+    return learn;
+  }
+
+  get plugins(): readonly Plugin[] {
+    return this.activePlugins;
+  }
+
+  plugin<P extends Plugin = Plugin>(name: string): P | undefined {
+    return this.activePlugins.find((p) => p.name === name) as P | undefined;
+  }
+
+  get recorder(): RecorderView | undefined {
+    return this.plugin('recorder') as (Plugin & RecorderView) | undefined;
+  }
+
+  log(message: string): void {
+    this.logger(message);
+  }
+
+  /** Add plugins for the rest of this learner's life (fastai's `add_cbs`). */
+  async addPlugins(specs: readonly PluginSpec[]): Promise<void> {
+    this.basePlugins = [...this.basePlugins, ...(await loadPlugins(specs, this.baseDir))];
+    this.usePlugins(this.basePlugins);
+  }
+
+  /** Remove a plugin by name (fastai's `remove_cb`). */
+  removePlugin(name: string): void {
+    this.basePlugins = this.basePlugins.filter((p) => p.name !== name);
+    this.usePlugins(this.basePlugins);
+  }
+
+  /** For each event, the plugins (and direct taps) that run on it, in order. */
+  explain(): { event: EventName; taps: string[] }[] {
+    return explainHooks(this);
+  }
+
+  /** Resolve the order of `plugins` and (re)tap them; taps made directly on `hooks` stay. */
+  private usePlugins(plugins: readonly Plugin[]): void {
+    for (const p of this.activePlugins) untapOwner(this.hooks, p);
+    this.activePlugins = resolveOrder(plugins);
+    tapPlugins(this, this.activePlugins);
+  }
+
+  /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
+  async fit(nEpoch: number, lr?: number, options: FitOptions = {}): Promise<void> {
+    const extra = options.plugins?.length ? await loadPlugins(options.plugins, this.baseDir) : [];
+    if (extra.length) this.usePlugins([...this.basePlugins, ...extra]);
+    try {
+      if (options.wd !== undefined) this.opt.setHyper('wd', options.wd);
+      this.opt.setHyper('lr', lr ?? this.lr);
+      this.nEpoch = nEpoch;
+      await this.withEvents('fit', () => this.doFit(), CancelFitError);
+      this.endCleanup();
+    } catch (error) {
+      this.disposeBatch();
+      await this.hooks.onError.promise(this, error);
+      throw error;
+    } finally {
+      if (extra.length) this.usePlugins(this.basePlugins);
+    }
+  }
+
+  // ── fit variants (fitOneCycle, fitFlatCos, fitSgdr, fineTune, lrFind): thin delegations to runtime/fit/ ──
+  /** fastai's `fit_one_cycle` (runtime/fit/variants.ts). */
+  fitOneCycle(nEpoch: number, lrMax?: fitVariants.LrSpec, options?: fitVariants.FitOneCycleOptions): Promise<void> {
+    return fitVariants.fitOneCycle(this, nEpoch, lrMax, options);
+  }
+  /** fastai's `fit_flat_cos`. */
+  fitFlatCos(nEpoch: number, lr?: fitVariants.LrSpec, options?: fitVariants.FitFlatCosOptions): Promise<void> {
+    return fitVariants.fitFlatCos(this, nEpoch, lr, options);
+  }
+  /** fastai's `fit_sgdr`. */
+  fitSgdr(nCycles: number, cycleLen: number, lrMax?: fitVariants.LrSpec, options?: fitVariants.FitSgdrOptions): Promise<void> {
+    return fitVariants.fitSgdr(this, nCycles, cycleLen, lrMax, options);
+  }
+  /** fastai's `fine_tune`. */
+  fineTune(epochs: number, baseLr?: number, options?: fitVariants.FineTuneOptions): Promise<void> {
+    return fitVariants.fineTune(this, epochs, baseLr, options);
+  }
+  /** fastai's `lr_find`: suggestions `valley`, `minimum`, `steep`, `slide` (runtime/fit/lr-find.ts). */
+  lrFind(options?: fitVariants.LrFindOptions): Promise<fitVariants.SuggestedLrs> {
+    return fitVariants.lrFind(this, options);
+  }
+
+
+  // ── checkpoints (save, load, resume): thin delegations to runtime/checkpoint/ ──
+
+  private async doFit(): Promise<void> {
+    for (let epoch = 0; epoch < this.nEpoch; epoch++) {
+      this.epoch = epoch;
+      await this.withEvents('epoch', () => this.doEpoch(), CancelEpochError);
+    }
+  }
+
+  private async doEpoch(): Promise<void> {
+    this.dl = this.dls.train;
+    await this.withEvents('train', () => this.allBatches(), CancelTrainError);
+    this.dl = this.dls.valid;
+    await this.withEvents('validate', () => this.allBatches(), CancelValidateError);
+  }
+
+  private async allBatches(): Promise<void> {
+    const dl = this.dl!;
+    this.nIter = dl.length;
+    let i = 0;
+    for (const batch of dl) this.oneBatch(i++, batch);
+  }
+
+  private oneBatch(i: number, batch: Batch): void {
+    this.iter = i;
+    const nInp = this.dls.nInp ?? (batch.length === 1 ? 1 : batch.length - 1);
+    this.xb = batch.slice(0, nInp);
+    this.yb = batch.slice(nInp);
+    this.batchTensors.push(...batch);
+    try {
+      this.withEventsSync('batch', () => (this.training ? this.trainBatch() : this.validBatch()), CancelBatchError);
+    } finally {
+      this.disposeBatch();
+    }
+  }
+
+  private validBatch(): void {
+    tf.tidy(() => this.forward());
+  }
+
+  /**
+   * tfjs records the forward pass and differentiates it in one synchronous call, so `beforeBackward`
+   * fires at the end of the recorded closure (after `afterLoss`), and the backward level is closed once
+   * the gradients exist. An error inside the closure is held until tfjs has finished its backward pass:
+   * a closure that throws would leave the tape's saved tensors undisposed.
+   */
+  private trainBatch(): void {
+    if (this.yb.length === 0) {
+      tf.tidy(() => this.forward());
+      return;
+    }
+    let backwardCancelled = false;
+    let failure: { error: unknown } | null = null;
+    const vars = this.opt.paramGroups.flat().filter((v) => v.trainable);
+    const { value, grads } = tf.engine().gradients(
+      () => {
+        try {
+          this.forward();
+        } catch (error) {
+          failure = { error };
+          return this.lossGrad ?? tf.scalar(0);
+        }
+        try {
+          this.fire('beforeBackward');
+        } catch (error) {
+          if (error instanceof CancelBackwardError) backwardCancelled = true;
+          else failure = { error };
+        }
+        return this.lossGrad!;
+      },
+      vars,
+      undefined,
+      true,
+    );
+    this.batchTensors.push(value, ...grads.filter((g) => g != null));
+    if (failure) throw (failure as { error: unknown }).error;
+    if (backwardCancelled) this.fire('afterCancelBackward');
+    else this.grads = Object.fromEntries(vars.flatMap((v, i) => (grads[i] ? [[v.name, grads[i]]] : [])));
+    this.fire('afterBackward');
+    this.withEventsSync('step', () => this.grads && this.opt.step(this.grads), CancelStepError);
+    this.opt.zeroGrad();
+  }
+
+  /** pred → `afterPred` → loss → `afterLoss`; what plugins put in `pred`/`lossGrad` survives the tidy. */
+  private forward(): void {
+    try {
+      this.pred = this.model.forward(this.xb, { training: this.training });
+      this.holdPred();
+      this.fire('afterPred');
+      this.holdPred();
+      if (this.yb.length === 0) return;
+      this.loss = this.lossGrad = this.hold(this.lossFunc(this.pred as tf.Tensor, ...this.yb));
+      this.fire('afterLoss');
+    } finally {
+      this.holdPred();
+      if (this.lossGrad) this.hold(this.lossGrad);
+    }
+  }
+
+  private holdPred(): void {
+    const pred = this.pred;
+    if (Array.isArray(pred)) pred.forEach((t) => this.hold(t));
+    else if (pred) this.hold(pred);
+  }
+
+  private hold<T extends tf.Tensor>(t: T): T {
+    if (!t.isDisposed && !this.batchTensors.includes(t)) this.batchTensors.push(tf.keep(t));
+    return t;
+  }
+
+  private disposeBatch(): void {
+    for (const t of this.batchTensors) t.dispose();
+    this.batchTensors.length = 0;
+    this.pred = this.loss = this.lossGrad = null;
+    this.grads = null;
+    this.xb = this.yb = [];
+  }
+
+  private endCleanup(): void {
+    this.dl = null;
+    this.disposeBatch();
+  }
+
+  /** fastai's `_with_events`: `before` → body → (own cancel → `afterCancel`) → `after`, not in a finally. */
+  private async withEvents(level: Level, body: () => Promise<void>, Cancel: CancelClass): Promise<void> {
+    const name = capitalize(level);
+    try {
+      await this.fire(`before${name}`);
+      await body();
+    } catch (error) {
+      if (!(error instanceof Cancel)) throw error;
+      await this.fire(`afterCancel${name}`);
+    }
+    await this.fire(`after${name}`);
+  }
+
+  private withEventsSync(level: BatchLevel, body: () => void, Cancel: CancelClass): void {
+    const name = capitalize(level);
+    try {
+      this.fire(`before${name}`);
+      body();
+    } catch (error) {
+      if (!(error instanceof Cancel)) throw error;
+      this.fire(`afterCancel${name}`);
+    }
+    this.fire(`after${name}`);
+  }
+
+  /** Dispatch one event: the learner's own bookkeeping (fastai's TrainEvalCallback) first, then the hook. */
+  fire(event: 'beforeBatch' | 'afterPred' | 'afterLoss' | 'beforeBackward' | 'afterBackward' | 'beforeStep' | 'afterStep' | 'afterBatch' | 'afterCancelBatch' | 'afterCancelBackward' | 'afterCancelStep'): void;
+  fire(event: EventName): Promise<void> | void;
+  fire(event: EventName): Promise<void> | void {
+    this.trainEval[event]?.();
+    return isBatchEvent(event) ? this.hooks[event].call(this) : this.hooks[event].promise(this);
+  }
+
+  private readonly trainEval: Partial<Record<EventName, () => void>> = {
+    beforeFit: () => {
+      this.epoch = 0;
+      this.trainIter = 0;
+      this.pctTrain = 0;
+      this.smoothLoss = null;
+      this.model.reset?.();
+    },
+    beforeTrain: () => {
+      this.pctTrain = this.epoch / this.nEpoch;
+      this.training = true;
+    },
+    beforeValidate: () => {
+      this.training = false;
+    },
+    afterBatch: () => {
+      if (!this.training) return;
+      this.trainIter += 1;
+      this.pctTrain += 1 / (this.nIter * this.nEpoch);
+    },
+  };
+}

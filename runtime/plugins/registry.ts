@@ -1,0 +1,47 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+
+/** The folder of built-in plugins; each sub-folder `plugins/<name>/index.ts` is one plugin. */
+export const BUILTIN_PLUGIN_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
+/** Built-in optimizer steppers: `plugins/steppers/<name>.ts`. */
+export const BUILTIN_STEPPER_DIR = path.join(BUILTIN_PLUGIN_DIR, 'steppers');
+
+export type RegistryKind = 'plugin' | 'stepper';
+
+const extra: Record<RegistryKind, Map<string, string>> = { plugin: new Map(), stepper: new Map() };
+
+function scan(kind: RegistryKind): Map<string, string> {
+  const table = new Map<string, string>();
+  if (kind === 'plugin') {
+    for (const entry of readdirSync(BUILTIN_PLUGIN_DIR, { withFileTypes: true })) {
+      const index = path.join(BUILTIN_PLUGIN_DIR, entry.name, 'index.ts');
+      if (entry.isDirectory() && entry.name !== 'steppers' && existsSync(index)) {
+        table.set(entry.name, pathToFileURL(index).href);
+      }
+    }
+  } else if (existsSync(BUILTIN_STEPPER_DIR)) {
+    for (const file of readdirSync(BUILTIN_STEPPER_DIR)) {
+      if (file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'index.ts') {
+        table.set(file.slice(0, -3), pathToFileURL(path.join(BUILTIN_STEPPER_DIR, file)).href);
+      }
+    }
+  }
+  return table;
+}
+
+const cache: Partial<Record<RegistryKind, Map<string, string>>> = {};
+
+/**
+ * name → module specifier of every built-in (found by scanning the plugins folder, so adding a plugin
+ * needs no edit here) plus those registered at run time.
+ */
+export function registry(kind: RegistryKind = 'plugin'): ReadonlyMap<string, string> {
+  const builtin = (cache[kind] ??= scan(kind));
+  return new Map([...builtin, ...extra[kind]]);
+}
+
+/** Make a plugin or stepper loadable by a short name. */
+export function register(kind: RegistryKind, name: string, specifier: string): void {
+  extra[kind].set(name, specifier);
+}
