@@ -1,0 +1,100 @@
+import {
+  combinedCos,
+  combineScheds,
+  oneCycleScheds,
+  schedCos,
+  TapfitError,
+  type HyperSlice,
+  type Schedule,
+} from '../../plugin-sdk/index.ts';
+import type { FitOptions, Learner } from '../learner/learner.ts';
+
+/** A learning rate: one for all groups, one per group, or fastai's `slice(start, end)` across groups. */
+export type LrSpec = number | readonly number[] | HyperSlice;
+
+/** `Learner.fit`'s options (`wd`, `resume`, …); `plugins` run after the scheduler, for this fit only. */
+export type FitVariantOptions = FitOptions;
+
+export interface FitOneCycleOptions extends FitVariantOptions {
+  div?: number;
+  divFinal?: number;
+  pctStart?: number;
+  /** Default: `learn.moms`, (0.95, 0.85, 0.95). */
+  moms?: readonly [number, number, number];
+}
+
+export interface FitFlatCosOptions extends FitVariantOptions {
+  divFinal?: number;
+  pctStart?: number;
+}
+
+export interface FitSgdrOptions extends FitVariantOptions {
+  cycleMult?: number;
+}
+
+export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'pctStart' | 'div' | 'resume'> {
+  freezeEpochs?: number;
+  lrMult?: number;
+  pctStart?: number;
+  div?: number;
+}
+
+/** Sets `lr` on the optimizer (expanding a slice) and returns the per-group values, as fastai's fit variants do. */
+function groupLrs(learn: Learner, lr: LrSpec | undefined): number[] {
+  learn.opt.setHyper('lr', lr ?? learn.lr);
+  return learn.opt.hypers.map((h) => h.lr);
+}
+
+const perGroup = (lrs: readonly number[]) => (lrs.length === 1 ? lrs[0] : lrs);
+const divided = (lrs: readonly number[], d: number) => perGroup(lrs.map((x) => x / d));
+
+/** Fit with a `param-scheduler` plugin for these schedules (fastai's `fit(…, cbs=ParamScheduler(scheds))`). */
+function fitScheduled(learn: Learner, nEpoch: number, scheds: Record<string, Schedule>, options: FitOptions): Promise<void> {
+  const { plugins = [], ...fitOptions } = options;
+  return learn.fit(nEpoch, undefined, { ...fitOptions, plugins: [['param-scheduler', { scheds }], ...plugins] });
+}
+
+/**
+ * fastai's `fit_one_cycle`: lr from `lrMax/div` up to `lrMax` (cosine) over `pctStart` of the iterations,
+ * then down to `lrMax/divFinal`; momentum `moms[0] → moms[1] → moms[2]`.
+ */
+export function fitOneCycle(learn: Learner, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
+  const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = learn.moms, ...fitOptions } = options;
+  const scheds = oneCycleScheds(groupLrs(learn, lrMax), { div, divFinal, pctStart, moms });
+  return fitScheduled(learn, nEpoch, scheds, fitOptions);
+}
+
+/** fastai's `fit_flat_cos`: lr flat at `lr` for `pctStart` of the iterations, then cosine down to `lr/divFinal`. */
+export function fitFlatCos(learn: Learner, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
+  const { divFinal = 1e5, pctStart = 0.75, ...fitOptions } = options;
+  const lrs = groupLrs(learn, lr);
+  return fitScheduled(learn, nEpoch, { lr: combinedCos(pctStart, perGroup(lrs), perGroup(lrs), divided(lrs, divFinal)) }, fitOptions);
+}
+
+/**
+ * fastai's `fit_sgdr`: `nCycles` cosine cycles from `lrMax` to 0, the first `cycleLen` epochs long, each
+ * `cycleMult` times longer than the one before; `⌊cycleLen·(cycleMult^nCycles − 1)/(cycleMult − 1)⌋`
+ * epochs in all. (fastai divides by zero for `cycleMult = 1`; here that is `nCycles·cycleLen` epochs.)
+ */
+export function fitSgdr(learn: Learner, nCycles: number, cycleLen: number, lrMax?: LrSpec, options: FitSgdrOptions = {}): Promise<void> {
+  const { cycleMult = 2, ...fitOptions } = options;
+  if (!(nCycles >= 1 && cycleLen > 0)) throw new TapfitError('E_CONFIG', `fitSgdr needs nCycles ≥ 1 and cycleLen > 0 (got ${nCycles}, ${cycleLen})`);
+  const nEpoch = cycleMult === 1 ? nCycles * cycleLen : Math.floor((cycleLen * (cycleMult ** nCycles - 1)) / (cycleMult - 1));
+  const pcts = Array.from({ length: nCycles }, (_, i) => (cycleLen * cycleMult ** i) / nEpoch);
+  const top = perGroup(groupLrs(learn, lrMax));
+  const zero = typeof top === 'number' ? 0 : top.map(() => 0);
+  return fitScheduled(learn, nEpoch, { lr: combineScheds(pcts, pcts.map(() => schedCos(top, zero))) }, fitOptions);
+}
+
+/**
+ * fastai's `fine_tune`: `freezeEpochs` of one-cycle on the last group only (lr `slice(baseLr)`, pctStart
+ * 0.99, div 25), then unfreeze and one-cycle for `epochs` with `slice(baseLr/2/lrMult, baseLr/2)`.
+ */
+export async function fineTune(learn: Learner, epochs: number, baseLr = 2e-3, options: FineTuneOptions = {}): Promise<void> {
+  const { freezeEpochs = 1, lrMult = 100, pctStart = 0.3, div = 5, ...rest } = options;
+  learn.opt.freeze();
+  await fitOneCycle(learn, freezeEpochs, { end: baseLr }, { ...rest, pctStart: 0.99 });
+  const lr = baseLr / 2;
+  learn.opt.unfreeze();
+  await fitOneCycle(learn, epochs, { start: lr / lrMult, end: lr }, { ...rest, pctStart, div });
+}
