@@ -11,7 +11,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '2' },
     lr: { type: 'string', default: '3e-3' },
     backend: { type: 'string', default: 'auto' },
-    'n-train': { type: 'string', default: '8000' },
+    'n-train': { type: 'string', default: '7000' },
   },
 });
 

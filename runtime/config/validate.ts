@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { configSchema, type ResolvedConfig } from './schema.ts';
+import { ConfigError, formatKeyPath, showValue, type ConfigProblem } from './errors.ts';
+
+/** The value at `keys` inside `data` (undefined where the path leads nowhere). */
+export function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const k of keys) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/** Levenshtein distance, for "did you mean" on unknown keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= 2 && bestD < word.length / 2 ? ` (did you mean "${best}"?)` : '';
+}
+
+type AnySchema = z.core.$ZodType;
+
+/** The keys an object schema at `keys` allows, following the branch that `data` takes through unions. */
+function knownKeys(schema: AnySchema, keys: readonly PropertyKey[], data: unknown): string[] {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+      return knownKeys(def.innerType as AnySchema, keys, data);
+    case 'pipe':
+      return knownKeys(def.out as AnySchema, keys, data);
+    case 'union': {
+      // Follow the branch the value's discriminator picks; without one, any object branch's keys are allowed.
+      const options = def.options as AnySchema[];
+      const disc = def.discriminator as string | undefined;
+      const chosen = (data as Record<string, unknown> | undefined)?.[disc ?? ''];
+      const all = new Set<string>();
+      for (const option of options) {
+        const od = option._zod.def as unknown as { type: string; shape?: Record<string, AnySchema> };
+        if (od.type !== 'object') continue;
+        const lit = disc ? (od.shape?.[disc]?._zod.def as unknown as { values?: unknown[] } | undefined) : undefined;
+        const found = knownKeys(option, keys, data);
+        if (lit?.values?.includes(chosen)) return found;
+        found.forEach((k) => all.add(k));
+      }
+      return [...all];
+    }
+    case 'object': {
+      const shape = def.shape as Record<string, AnySchema>;
+      if (keys.length === 0) return Object.keys(shape);
+      const [head, ...rest] = keys;
+      const child = shape[String(head)];
+      return child ? knownKeys(child, rest, (data as Record<string, unknown> | undefined)?.[String(head)]) : [];
+    }
+    case 'array': {
+      if (keys.length === 0) return [];
+      const [head, ...rest] = keys;
+      return knownKeys(def.element as AnySchema, rest, (data as unknown[] | undefined)?.[head as number]);
+    }
+    case 'tuple': {
+      if (keys.length === 0) return [];
+      const [head, ...rest] = keys;
+      const item = (def.items as AnySchema[])[head as number];
+      return item ? knownKeys(item, rest, (data as unknown[] | undefined)?.[head as number]) : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/** zod issues → problems phrased `expected X, got Y`, paths prefixed with `prefix` (e.g. `plugins[2][1]`). */
+export function problemsFromIssues(
+  issues: readonly z.core.$ZodIssue[],
+  data: unknown,
+  schema: AnySchema,
+  prefix: readonly PropertyKey[] = [],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const keys = issue.path as PropertyKey[];
+    const where = (k: readonly PropertyKey[]) => formatKeyPath([...prefix, ...k]);
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(schema, keys, data);
+      for (const key of issue.keys) {
+        const hint = didYouMean(key, known) || (known.length ? ` (allowed: ${known.join(', ')})` : '');
+        problems.push({ path: where([...keys, key]), message: `unknown key${hint}` });
+      }
+      continue;
+    }
+    const value = valueAt(data, keys);
+    let message = issue.message;
+    const disc = issue.code === 'invalid_union' ? (issue as { discriminator?: string; options?: unknown[] }) : undefined;
+    if (disc?.discriminator && disc.options) {
+      message = `expected one of ${disc.options.map((o) => JSON.stringify(o)).join(', ')}`;
+    }
+    // zod's own wording (from plugins' schemas): "Invalid input: expected number, received string" → "expected number".
+    message = message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '');
+    message = value === undefined ? `missing (${message})` : `${message}, got ${showValue(value)}`;
+    problems.push({ path: where(keys), message });
+  }
+  return problems;
+}
+
+/** Parse a raw config; on failure throw a `ConfigError` listing every problem. */
+export function validateConfig(raw: unknown, file: string): ResolvedConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(file, problemsFromIssues(parsed.error.issues, raw, configSchema));
+}
