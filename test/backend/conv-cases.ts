@@ -1,0 +1,52 @@
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+
+export type Pad = 'same' | 'valid' | number | ExplicitPadding;
+
+export interface ConvCase {
+  name: string;
+  /** NHWC input shape (transposed for NCHW cases). */
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Pad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+const STRIDES: Array<number | [number, number]> = [1, 2, [2, 3]];
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  [
+    [0, 0],
+    [1, 2],
+    [2, 0],
+    [0, 0],
+  ],
+];
+
+/** Strides 1, 2, [2,3] × paddings same, valid, explicit (NHWC), plus NCHW, a rounded numeric pad and a 5×4 filter. */
+export const CONV_CASES: ConvCase[] = [
+  ...STRIDES.flatMap((strides) =>
+    PADS.map(
+      (pad): ConvCase => ({
+        name: `stride ${JSON.stringify(strides)} pad ${JSON.stringify(pad)}`,
+        x: [2, 7, 8, 3],
+        filter: [3, 3, 3, 4],
+        strides,
+        pad,
+        dataFormat: 'NHWC',
+      }),
+    ),
+  ),
+  { name: 'NCHW stride 2 same', x: [2, 7, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same', dataFormat: 'NCHW' },
+  { name: 'numeric pad 1, ceil rounding', x: [2, 7, 8, 3], filter: [2, 2, 3, 4], strides: 2, pad: 1, dataFormat: 'NHWC', dimRoundingMode: 'ceil' },
+  { name: 'filter 5x4, stride [2,3], same', x: [1, 9, 10, 2], filter: [5, 4, 2, 3], strides: [2, 3], pad: 'same', dataFormat: 'NHWC' },
+  { name: 'padding wider than the filter', x: [1, 6, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]], dataFormat: 'NHWC' },
+];
+
+/** The input shape in the case's data format. */
+export function inputShape(c: ConvCase): [number, number, number, number] {
+  const [b, h, w, ch] = c.x;
+  return c.dataFormat === 'NCHW' ? [b, ch, h, w] : c.x;
+}

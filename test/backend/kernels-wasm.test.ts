@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, isTapfitKernel, referenceKernel } from '../../runtime/backend/index.ts';
+import { CONV_CASES, inputShape, type ConvCase } from './conv-cases.ts';
+import { prod, relativeError, runReference, seeded } from './compare.ts';
+import { POOL_CASES, poolInput, type PoolCase } from './pool-cases.ts';
+
+const TOL = 1e-4;
+// wasm's conv2d (which tapfit's kernels run on) takes NHWC only.
+const WASM_CASES = CONV_CASES.filter((c) => c.dataFormat === 'NHWC');
+
+interface Expected {
+  x: number[];
+  shape: number[];
+  values: Float32Array;
+}
+const filterGrads = new Map<string, Expected>();
+const inputGrads = new Map<string, Expected>();
+let segmentSum: Float32Array;
+const poolGrads = new Map<string, Expected>();
+const poolKey = (c: PoolCase, negative: boolean): string => `${c.name}/${negative}`;
+
+function poolInputs(c: PoolCase, negative: boolean): { x: tf.Tensor4D; y: tf.Tensor4D; dy: tf.Tensor4D } {
+  const x = tf.tensor4d(poolInput(c.x, negative, 15), c.x);
+  const y = tf.maxPool(x, c.filterSize, c.strides, c.pad, c.dimRoundingMode);
+  const dy = tf.tensor4d(seeded(prod(y.shape), 16), y.shape);
+  return { x, y, dy };
+}
+const poolAttrs = (c: PoolCase): NamedAttrMap =>
+  ({ filterSize: c.filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode }) as unknown as NamedAttrMap;
+
+function convInputs(c: ConvCase): { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D } {
+  const x = tf.tensor4d(seeded(prod(inputShape(c)), 11), inputShape(c));
+  const w = tf.tensor4d(seeded(prod(c.filter), 12), c.filter);
+  const outShape = tf.tidy(() => tf.conv2d(x, w, c.strides, c.pad, c.dataFormat, 1, c.dimRoundingMode).shape);
+  const dy = tf.tensor4d(seeded(prod(outShape), 13), outShape as [number, number, number, number]);
+  return { x, w, dy };
+}
+
+const SEGMENT_X = [8, 3];
+const SEGMENT_IDS = [3, 0, 3, 5, 1, 3, 0, 5];
+
+// References come from the stock cpu kernels, computed before switching to wasm.
+beforeAll(async () => {
+  await initBackend('cpu');
+  tf.tidy(() => {
+    for (const c of WASM_CASES) {
+      const { x, w, dy } = convInputs(c);
+      const common = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode };
+      const dw = runReference(tf.Conv2DBackpropFilter, 'cpu', { x, dy }, { ...common, filterShape: c.filter } as unknown as NamedAttrMap);
+      filterGrads.set(c.name, { x: x.shape, shape: dw.shape, values: dw.dataSync() as Float32Array });
+      const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...common, inputShape: inputShape(c) } as unknown as NamedAttrMap) as tf.Tensor;
+      inputGrads.set(c.name, { x: x.shape, shape: dx.shape, values: dx.dataSync() as Float32Array });
+    }
+    for (const c of POOL_CASES) {
+      for (const negative of [false, true]) {
+        const { x, y, dy } = poolInputs(c, negative);
+        const dx = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, poolAttrs(c)) as tf.Tensor;
+        poolGrads.set(poolKey(c, negative), { x: x.shape, shape: dx.shape, values: dx.dataSync() as Float32Array });
+      }
+    }
+    const x = tf.tensor2d(seeded(prod(SEGMENT_X), 14), SEGMENT_X as [number, number]);
+    segmentSum = runReference(tf.UnsortedSegmentSum, 'cpu', { x, segmentIds: tf.tensor1d(SEGMENT_IDS, 'int32') }, { numSegments: 6 }).dataSync() as Float32Array;
+  });
+  expect(await initBackend('wasm')).toBe('wasm');
+});
+
+describe('tapfit kernels on wasm', () => {
+  it('fill the kernels stock wasm lacks and replace its slow conv2d input and wrong max-pool gradients', () => {
+    expect(isTapfitKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
+    expect(isTapfitKernel(tf.UnsortedSegmentSum, 'wasm')).toBe(true);
+    expect(referenceKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeUndefined();
+    expect(referenceKernel(tf.UnsortedSegmentSum, 'wasm')).toBeUndefined();
+    expect(isTapfitKernel(tf.Conv2DBackpropInput, 'wasm')).toBe(true);
+    expect(referenceKernel(tf.Conv2DBackpropInput, 'wasm')).toBeDefined();
+    expect(isTapfitKernel(tf.MaxPoolGrad, 'wasm')).toBe(true);
+    expect(referenceKernel(tf.MaxPoolGrad, 'wasm')).toBeDefined();
+  });
+
+  describe.each(WASM_CASES)('conv2d gradients equal the stock cpu kernels: $name', (c) => {
+    it('filter and input, through tf.grads of conv2d', () => {
+      tf.tidy(() => {
+        const { x, w, dy } = convInputs(c);
+        const [dx, dw] = tf.grads((xs: tf.Tensor, f: tf.Tensor) =>
+          tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad, c.dataFormat, 1, c.dimRoundingMode),
+        )([x, w], dy);
+        const wantW = filterGrads.get(c.name)!;
+        const wantX = inputGrads.get(c.name)!;
+        expect(relativeError(dw!, tf.tensor(wantW.values, wantW.shape))).toBeLessThan(TOL);
+        expect(relativeError(dx!, tf.tensor(wantX.values, wantX.shape))).toBeLessThan(TOL);
+      });
+    });
+
+    it('input gradient equals wasm’s stock kernel', () => {
+      tf.tidy(() => {
+        const { w, dy } = convInputs(c);
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode, inputShape: inputShape(c) };
+        const want = runReference(tf.Conv2DBackpropInput, 'wasm', { dy, filter: w }, attrs as unknown as NamedAttrMap);
+        const got = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, attrs as unknown as NamedAttrMap) as tf.Tensor;
+        expect(relativeError(got, want)).toBeLessThan(TOL);
+      });
+    });
+  });
+
+  describe.each(POOL_CASES)('maxPool gradient equals the stock cpu kernel: $name', (c) => {
+    it.each([false, true])('all-negative windows: %s (through tf.grad of maxPool)', (negative) => {
+      tf.tidy(() => {
+        const { x, dy } = poolInputs(c, negative);
+        const got = tf.grad((xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, c.filterSize, c.strides, c.pad, c.dimRoundingMode))(x, dy);
+        const want = poolGrads.get(poolKey(c, negative))!;
+        expect(relativeError(got, tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
+      });
+    });
+  });
+
+  // Documents why tapfit replaces wasm's MaxPoolGrad; if a tfjs release fixes it, this fails and ours can go.
+  it('stock wasm MaxPoolGrad is wrong on all-negative windows (tfjs 4.22)', () => {
+    tf.tidy(() => {
+      const c = POOL_CASES[0]!;
+      const { x, y, dy } = poolInputs(c, true);
+      const stock = runReference(tf.MaxPoolGrad, 'wasm', { dy, input: x, output: y }, poolAttrs(c));
+      const want = poolGrads.get(poolKey(c, true))!;
+      expect(relativeError(stock, tf.tensor(want.values, want.shape))).toBeGreaterThan(0.5);
+    });
+  });
+
+  it('segment sum equals the stock cpu kernel', () => {
+    tf.tidy(() => {
+      const x = tf.tensor2d(seeded(prod(SEGMENT_X), 14), SEGMENT_X as [number, number]);
+      const got = tf.unsortedSegmentSum(x, tf.tensor1d(SEGMENT_IDS, 'int32'), 6);
+      expect(relativeError(got, tf.tensor2d(segmentSum, [6, 3]))).toBeLessThan(TOL);
+    });
+  });
+});
