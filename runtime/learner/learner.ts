@@ -33,6 +33,9 @@ import { resolveOrder } from '../plugins/resolve-order.ts';
 import { createHooks, untapOwner } from './hooks.ts';
 import { explainHooks, tapPlugins } from './tap-plugins.ts';
 import * as fitVariants from '../fit/index.ts';
+import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
+import { guardLeaks, type LeakGuard } from './leak-guard.ts';
+import type { LoadOptions, SaveOptions } from '../../plugin-sdk/index.ts';
 
 export interface LearnerOptions {
   model: Module | tf.LayersModel;
@@ -65,7 +68,14 @@ export interface FitOptions {
   wd?: number;
   /** Plugins added for this fit only (fastai's `fit(cbs=…)`). */
   plugins?: readonly PluginSpec[];
+  /** Continue from a checkpoint (a file, or a folder's `last.tapfit`) exactly where it stopped (runtime/checkpoint/). */
+  resume?: string;
+  /** Fail with `E_LEAK`, naming the event that left tensors behind, if the tensor count grows from one epoch to the next. */
+  checkLeaks?: boolean;
 }
+
+/** How long the batch loop may run before it yields to the event loop. */
+const YIELD_EVERY_MS = 100;
 
 export const DEFAULT_PLUGINS: readonly PluginSpec[] = ['recorder'];
 
@@ -89,6 +99,8 @@ export class Learner implements LearnerView {
   lr: number;
   moms: [number, number, number];
   backend = '';
+  /** No bars, no table: `log` is a no-op. */
+  readonly quiet: boolean;
 
   dl: DataLoader | null = null;
   xb: tf.Tensor[] = [];
@@ -108,6 +120,7 @@ export class Learner implements LearnerView {
   smoothLoss: number | null = null;
 
   private basePlugins: Plugin[] = [];
+  private backendReported = false;
   private activePlugins: Plugin[] = [];
   private readonly baseDir: string;
   private readonly logger: (message: string) => void;
@@ -124,6 +137,7 @@ export class Learner implements LearnerView {
     this.moms = options.moms ?? [0.95, 0.85, 0.95];
     this.baseDir = options.baseDir ?? process.cwd();
     this.logger = options.quiet ? () => {} : (options.logger ?? ((m) => console.log(m)));
+    this.quiet = options.quiet ?? false;
   }
 
   /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
@@ -190,17 +204,26 @@ export class Learner implements LearnerView {
   async fit(nEpoch: number, lr?: number, options: FitOptions = {}): Promise<void> {
     const extra = options.plugins?.length ? await loadPlugins(options.plugins, this.baseDir) : [];
     if (extra.length) this.usePlugins([...this.basePlugins, ...extra]);
+    let session: FitSession | undefined;
+    let leaks: LeakGuard | undefined;
     try {
       if (options.wd !== undefined) this.opt.setHyper('wd', options.wd);
       this.opt.setHyper('lr', lr ?? this.lr);
       this.nEpoch = nEpoch;
-      await this.withEvents('fit', () => this.doFit(), CancelFitError);
+      session = openFitSession(this, nEpoch, options);
+      leaks = options.checkLeaks ? guardLeaks(this) : undefined;
+      if (!this.backendReported) this.log(`tapfit: training on the "${this.backend}" backend`);
+      this.backendReported = true;
+      await this.withEvents('fit', () => this.doFit(session!.startEpoch), CancelFitError);
+      leaks?.check();
       this.endCleanup();
     } catch (error) {
       this.disposeBatch();
       await this.hooks.onError.promise(this, error);
       throw error;
     } finally {
+      leaks?.dispose();
+      session?.close();
       if (extra.length) this.usePlugins(this.basePlugins);
     }
   }
@@ -229,9 +252,17 @@ export class Learner implements LearnerView {
 
 
   // ── checkpoints (save, load, resume): thin delegations to runtime/checkpoint/ ──
+  /** Writes weights, optimizer, plugin and data-loader state and the fit position atomically; returns the path. */
+  async save(path: string, options?: SaveOptions): Promise<string> {
+    return saveCheckpoint(this, path, options);
+  }
+  /** Restores a checkpoint; everything is validated first, and on any error the learner is left unchanged. */
+  async load(path: string, options?: LoadOptions): Promise<void> {
+    loadCheckpoint(this, path, options);
+  }
 
-  private async doFit(): Promise<void> {
-    for (let epoch = 0; epoch < this.nEpoch; epoch++) {
+  private async doFit(startEpoch = 0): Promise<void> {
+    for (let epoch = startEpoch; epoch < this.nEpoch; epoch++) {
       this.epoch = epoch;
       await this.withEvents('epoch', () => this.doEpoch(), CancelEpochError);
     }
@@ -248,7 +279,15 @@ export class Learner implements LearnerView {
     const dl = this.dl!;
     this.nIter = dl.length;
     let i = 0;
-    for (const batch of dl) this.oneBatch(i++, batch);
+    let lastYield = performance.now();
+    for (const batch of dl) {
+      this.oneBatch(i++, batch);
+      // The batch path is synchronous; yielding now and then lets signals (Ctrl-C) and timers in between batches.
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
   }
 
   private oneBatch(i: number, batch: Batch): void {
@@ -340,6 +379,8 @@ export class Learner implements LearnerView {
 
   private disposeBatch(): void {
     for (const t of this.batchTensors) t.dispose();
+    // Gradients a plugin put in place of the originals (e.g. clipped ones) belong to the batch too.
+    for (const g of Object.values(this.grads ?? {})) g.dispose();
     this.batchTensors.length = 0;
     this.pred = this.loss = this.lossGrad = null;
     this.grads = null;

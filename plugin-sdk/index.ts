@@ -1,0 +1,13 @@
+/**
+ * tapfit's plugin SDK: the one module a plugin imports. It depends on nothing of the runtime.
+ */
+export * from './events.ts';
+export * from './errors.ts';
+export * from './plugin.ts';
+export type * from './types.ts';
+export type * from './optimizer.ts';
+export type * from './recorder.ts';
+export * from './stepper.ts';
+export * from './tracker.ts';
+export * from './checkpoint.ts';
+export * from './schedules.ts';

@@ -1,0 +1,61 @@
+import type { Learner } from '../../plugin-sdk/index.ts';
+
+/**
+ * Where a fit stands, at a granularity a checkpoint can resume from exactly: how many epochs are complete,
+ * and within the next one how many training batches ran (or whether its training phase is over).
+ */
+export interface FitProgress {
+  nEpoch: number;
+  /** Epochs whose batches and `afterEpoch` ran (the resumed fit starts at this epoch). */
+  epochsDone: number;
+  /** Training batches finished in epoch `epochsDone` (when it was interrupted mid-way). */
+  trainBatchesDone: number;
+  /** Whether the training phase of epoch `epochsDone` is over (interrupted during validation). */
+  trainDone: boolean;
+  /** The train loader's state when epoch `epochsDone` started drawing batches (to replay its order). */
+  trainEpochStart: unknown;
+}
+
+const progressOf = new WeakMap<Learner, FitProgress>();
+
+export function getProgress(learn: Learner): FitProgress {
+  let p = progressOf.get(learn);
+  if (!p) {
+    p = { nEpoch: learn.nEpoch, epochsDone: 0, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined };
+    progressOf.set(learn, p);
+  }
+  return p;
+}
+
+export function setProgress(learn: Learner, progress: FitProgress): void {
+  progressOf.set(learn, { ...progress });
+}
+
+/** Early in every event (before the plugins), so a checkpoint taken by a plugin sees the up-to-date position. */
+export const FIRST = -1e9;
+/** Late in every event (after the plugins). */
+export const LAST = 1e9;
+
+/** Taps that keep `getProgress(learn)` current during a fit; removed with the other taps of `owner`. */
+export function trackProgress(learn: Learner, owner: object): void {
+  const tap = { name: 'tapfit:progress', stage: FIRST, owner };
+  const p = () => getProgress(learn);
+  learn.hooks.beforeFit.tap(tap, () => {
+    setProgress(learn, { nEpoch: learn.nEpoch, epochsDone: 0, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined });
+  });
+  learn.hooks.beforeEpoch.tap(tap, () => {
+    Object.assign(p(), { epochsDone: learn.epoch, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined });
+  });
+  learn.hooks.beforeTrain.tap(tap, () => {
+    p().trainEpochStart = learn.dls.train.stateDict?.();
+  });
+  learn.hooks.afterBatch.tap(tap, () => {
+    if (learn.training) p().trainBatchesDone += 1;
+  });
+  learn.hooks.afterTrain.tap(tap, () => {
+    p().trainDone = true;
+  });
+  learn.hooks.afterEpoch.tap(tap, () => {
+    Object.assign(p(), { epochsDone: learn.epoch + 1, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined });
+  });
+}
