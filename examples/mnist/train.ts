@@ -1,6 +1,6 @@
 /**
  * Trains a small CNN on real MNIST digits and prints fastai's epoch table.
- *   npm run fit                 # 2 epochs on 8,000 digits
+ *   npm run fit                 # 3 epochs of one-cycle on 7,000 digits
  *   npm run fit -- --epochs 1   # fewer
  */
 import { parseArgs } from 'node:util';
@@ -8,8 +8,8 @@ import { Learner, mnist, mnistCnn } from '../../runtime/index.ts';
 
 const { values } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '2' },
-    lr: { type: 'string', default: '3e-3' },
+    epochs: { type: 'string', default: '3' },
+    lr: { type: 'string', default: '1e-2' },
     backend: { type: 'string', default: 'auto' },
     'n-train': { type: 'string', default: '7000' },
   },
@@ -24,5 +24,4 @@ const learn = await Learner.create({
   plugins: ['progress'],
   backend: values.backend as 'auto',
 });
-learn.log(`backend: ${learn.backend}`);
 await learn.fitOneCycle(Number(values.epochs), Number(values.lr));

@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+export { writeSvg as writeChart } from '../../plugin-sdk/charts.ts';
 
 /** The recorder's charts as vega-lite specs (pure data), rendered to SVG by vega, headless. */
 
@@ -67,21 +66,4 @@ export function lrFindChart(lrs: readonly number[], losses: readonly number[], m
         : []),
     ],
   };
-}
-
-/** Compile with vega-lite, render with vega (no browser, no canvas). Loaded lazily: only plotting pays for it. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-export async function writeChart(file: string, spec: TopLevelSpec): Promise<void> {
-  const svg = await renderSvg(spec);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, svg);
 }

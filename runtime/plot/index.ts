@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+export { renderSvg, writeSvg } from '../../plugin-sdk/charts.ts';
 
 /**
  * Charts for apps and examples (e.g. several runs' loss curves on one chart): vega-lite specs rendered to
@@ -38,22 +37,4 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions = {
       color: { field: 'series', type: 'nominal', title: 'series', sort: series.map((s) => s.name) },
     },
   };
-}
-
-/** Compile a vega-lite spec and render it to an SVG string (vega and vega-lite are loaded on first use). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** Render `spec` and write it to `file` (folders created as needed). */
-export async function writeSvg(file: string, spec: TopLevelSpec): Promise<void> {
-  const svg = await renderSvg(spec);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, svg);
 }
