@@ -8,6 +8,12 @@ export interface LoaderOptions {
   seed?: number;
 }
 
+function identity(n: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
 /**
  * Batches over in-memory tensors (first dimension = items). The last partial batch is kept.
  * With `shuffle`, each pass draws a new permutation from a seeded RNG, whose state is checkpointable.
@@ -40,18 +46,18 @@ export class TensorDataLoader implements DataLoader {
     return this.nItems;
   }
 
+  /**
+   * Batches are taken with `gather`, shuffled or not: wasm's `Slice` copies its whole input out of the heap,
+   * which would make each batch cost O(dataset) (see bench/RESULTS.md, data loading).
+   */
   *[Symbol.iterator](): Iterator<Batch> {
-    const order = this.shuffle ? tf.tensor1d(this.rng.permutation(this.nItems), 'int32') : null;
-    try {
-      for (let start = 0; start < this.nItems; start += this.batchSize) {
-        const size = Math.min(this.batchSize, this.nItems - start);
-        yield tf.tidy(() => {
-          const idx = order?.slice(start, size);
-          return this.tensors.map((t) => (idx ? tf.gather(t, idx) : t.slice(start, size)));
-        });
-      }
-    } finally {
-      order?.dispose();
+    const order = this.shuffle ? this.rng.permutation(this.nItems) : identity(this.nItems);
+    for (let start = 0; start < this.nItems; start += this.batchSize) {
+      const end = Math.min(start + this.batchSize, this.nItems);
+      yield tf.tidy(() => {
+        const idx = tf.tensor1d(order.subarray(start, end), 'int32');
+        return this.tensors.map((t) => tf.gather(t, idx));
+      });
     }
   }
 
