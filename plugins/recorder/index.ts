@@ -12,7 +12,9 @@ import { SmoothLoss, WeightedMeans } from './averages.ts';
 import { lossChart, lrFindChart, schedChart, writeChart } from './charts.ts';
 
 /** Backends where a GPU→CPU read stalls the pipeline: there the batch losses are read in groups. */
-const GPU_BACKENDS = new Set(['webgl', 'webgpu']);
+// Backends whose reads are device→host syncs. `tensorflow` is tfjs-node(-gpu): on a GPU a per-batch read stalls
+// the pipeline, and on its CPU build a batched read costs no more than one read per batch.
+const DEFERRED_READ_BACKENDS = new Set(['webgl', 'webgpu', 'tensorflow']);
 
 type Cell = number | null;
 
@@ -40,7 +42,7 @@ const options = z.object({
   beta: z.number().min(0).lt(1).default(0.98),
   /**
    * Read the training losses from the device every this many batches (one read for the group).
-   * Default: every batch on cpu/wasm/tensorflow, every 32 on webgl/webgpu. Reading any series forces a read.
+   * Default: every batch on cpu/wasm, every 32 on webgl/webgpu/tensorflow. Reading any series forces a read.
    */
   readEvery: z.number().int().positive().optional(),
 });
@@ -135,7 +137,7 @@ export class Recorder implements Plugin, RecorderView {
 
   beforeFit(learn: Learner): void {
     this.learn = learn;
-    this.interval = this.opts.readEvery ?? (GPU_BACKENDS.has(learn.backend) ? 32 : 1);
+    this.interval = this.opts.readEvery ?? (DEFERRED_READ_BACKENDS.has(learn.backend) ? 32 : 1);
     this.metricNames = metricNames(learn.metrics.map((m) => m.name), this.opts);
     if (this.resumed) {
       // A resumed run continues every series, the smoothing included.

@@ -1,0 +1,54 @@
+/**
+ * FLOPs of a sequential CNN's training step (counted from its layers) and one core's matMul throughput on the
+ * current backend: together they give the physical limit a training loop can approach.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { median } from './harness.ts';
+
+/** Multiply-adds ×2 of the layers that carry weights (conv2d, dense); pooling and activations are not counted. */
+export interface StepFlops {
+  /** Forward pass, per image. */
+  forwardPerImage: number;
+  /** Forward + weight gradients + input gradients (none for the first layer: the images need no gradient), per image. */
+  trainPerImage: number;
+}
+
+export function cnnFlops(model: tf.LayersModel): StepFlops {
+  let forward = 0;
+  let backward = 0;
+  let first = true;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== 'Conv2D' && cls !== 'Dense') continue;
+    const out = layer.outputShape as number[];
+    const kernel = layer.getWeights()[0].shape as number[]; // conv: [kh, kw, cin, cout]; dense: [in, out]
+    const macsPerOutput = kernel.slice(0, -1).reduce((a, b) => a * b, 1);
+    const outputs = out.slice(1).reduce((a, b) => a * b, 1);
+    const f = 2 * outputs * macsPerOutput;
+    forward += f;
+    backward += first ? f : 2 * f;
+    first = false;
+  }
+  return { forwardPerImage: forward, trainPerImage: forward + backward };
+}
+
+/**
+ * Best and median GFLOP/s of an n×n×n matMul on the current backend (wasm under Node runs on one thread, so
+ * this is one core). The best run is the limit: on a shared machine the others are slowed by neighbours.
+ */
+export function matMulGflops(n = 512, runs = 9): { best: number; median: number } {
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  const rates: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    const ms = performance.now() - t0;
+    c.dispose();
+    if (i >= 2) rates.push((2 * n ** 3) / ms / 1e6);
+  }
+  a.dispose();
+  b.dispose();
+  return { best: Math.max(...rates), median: median(rates) };
+}
