@@ -21,23 +21,23 @@ export function numberWords(n: number): string[] {
 }
 
 export interface HumanNumbers {
-  /** The corpus as text: `one . two . three . … . nine thousand nine hundred ninety nine`. */
+  /** The corpus as text: `one , two , three , … , nine thousand nine hundred ninety nine`. */
   text: string;
   /** The corpus as token ids into `vocab`. */
   tokens: Int32Array;
-  /** Tokens in order of first appearance (fastai's `L(*tokens).unique()`): `['one', '.', 'two', …]`. */
+  /** Tokens in order of first appearance (fastai's `L(*tokens).unique()`): `['one', ',', 'two', …]`. */
   vocab: string[];
 }
 
 /**
  * fastai's "human numbers" corpus (the book's chapter 12): the numbers 1..`upTo` written out in words,
- * joined by `separator` (the book joins the lines with `' . '`), split on spaces and numericalized with
+ * joined by `separator` (default `,` as tapfit's issue spells it; the book joins the lines with `' . '`), split on spaces and numericalized with
  * a vocabulary in order of first appearance. fastai's files (train.txt 1..7999, valid.txt 8001..9999) lack
  * 8000, and so does this corpus unless `with8000`; for 1..9999 it is the book's 63,095 tokens over 30 words.
  */
 export function humanNumbers(options: { upTo?: number; separator?: string; with8000?: boolean } = {}): HumanNumbers {
   const upTo = options.upTo ?? 9999;
-  const separator = options.separator ?? '.';
+  const separator = options.separator ?? ',';
   if (!Number.isInteger(upTo) || upTo < 2) throw new TapfitError('E_DATA', `humanNumbers: upTo must be an integer ≥ 2, got ${upTo}`);
   const words: string[] = [];
   for (let n = 1; n <= upTo; n++) {

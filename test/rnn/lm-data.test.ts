@@ -21,18 +21,18 @@ describe('humanNumbers', () => {
     expect(tokens).toBeInstanceOf(Int32Array);
     expect(tokens.length).toBe(63095);
     expect(vocab.length).toBe(30);
-    expect(vocab.slice(0, 4)).toEqual(['one', '.', 'two', 'three']);
-    expect(text.startsWith('one . two . three . four')).toBe(true);
+    expect(vocab.slice(0, 4)).toEqual(['one', ',', 'two', 'three']);
+    expect(text.startsWith('one , two , three , four')).toBe(true);
     expect(text.endsWith('nine thousand nine hundred ninety nine')).toBe(true);
-    expect(Array.from(tokens.slice(0, 5), (i) => vocab[i])).toEqual(['one', '.', 'two', '.', 'three']);
+    expect(Array.from(tokens.slice(0, 5), (i) => vocab[i])).toEqual(['one', ',', 'two', ',', 'three']);
     // like fastai's files (train 1..7999, valid 8001..9999), the corpus lacks 8000
-    expect(text).toContain('. seven thousand nine hundred ninety nine . eight thousand one .');
+    expect(text).toContain(', seven thousand nine hundred ninety nine , eight thousand one ,');
     expect(humanNumbers({ with8000: true }).tokens.length).toBe(63098);
   });
 
   it('takes upTo and a separator', () => {
-    const { text } = humanNumbers({ upTo: 3, separator: ',' });
-    expect(text).toBe('one , two , three');
+    expect(humanNumbers({ upTo: 3 }).text).toBe('one , two , three');
+    expect(humanNumbers({ upTo: 3, separator: '.' }).text).toBe('one . two . three');
   });
 });
 
