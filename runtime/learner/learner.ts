@@ -85,6 +85,13 @@ type CancelClass = new (message?: string) => CancelError;
 
 const capitalize = <S extends string>(s: S) => (s[0].toUpperCase() + s.slice(1)) as Capitalize<S>;
 
+/** `[before, afterCancel, after]` of each batch-level stage, spelled out once: no event names built per batch. */
+const BATCH_LEVEL_EVENTS = {
+  batch: ['beforeBatch', 'afterCancelBatch', 'afterBatch'],
+  backward: ['beforeBackward', 'afterCancelBackward', 'afterBackward'],
+  step: ['beforeStep', 'afterCancelStep', 'afterStep'],
+} as const;
+
 /**
  * fastai's Learner over TensorFlow.js: the loop fires one hook per event, plugins do the rest.
  * Each level runs as `beforeX` → body → on its own Cancel error `afterCancelX` → `afterX` (`withEvents`).
@@ -297,15 +304,44 @@ export class Learner implements LearnerView {
     this.yb = batch.slice(nInp);
     this.batchTensors.push(...batch);
     try {
-      this.withEventsSync('batch', () => (this.training ? this.trainBatch() : this.validBatch()), CancelBatchError);
+      this.withEventsSync('batch', this.batchBody, CancelBatchError);
     } finally {
       this.disposeBatch();
     }
   }
 
+  // The batch path's callbacks, made once (not a closure per batch).
+  private readonly batchBody = (): void => (this.training ? this.trainBatch() : this.validBatch());
+  private readonly forwardBody = (): void => this.forward();
+  private readonly stepBody = (): void => {
+    if (this.grads) this.opt.step(this.grads);
+  };
+  /** What the recorded forward pass of the current batch left behind (see `recordedForward`). */
+  private backwardCancelled = false;
+  private backwardFailure: { error: unknown } | null = null;
+  /** Reused each batch: the variables that get gradients. */
+  private readonly trainableVars: tf.Variable[] = [];
+
   private validBatch(): void {
-    tf.tidy(() => this.forward());
+    tf.tidy(this.forwardBody);
   }
+
+  /** The closure tfjs records and differentiates: forward, then `beforeBackward`; errors are held (see `trainBatch`). */
+  private readonly recordedForward = (): tf.Scalar => {
+    try {
+      this.forward();
+    } catch (error) {
+      this.backwardFailure = { error };
+      return this.lossGrad ?? tf.scalar(0);
+    }
+    try {
+      this.fire('beforeBackward');
+    } catch (error) {
+      if (error instanceof CancelBackwardError) this.backwardCancelled = true;
+      else this.backwardFailure = { error };
+    }
+    return this.lossGrad!;
+  };
 
   /**
    * tfjs records the forward pass and differentiates it in one synchronous call, so `beforeBackward`
@@ -315,38 +351,30 @@ export class Learner implements LearnerView {
    */
   private trainBatch(): void {
     if (this.yb.length === 0) {
-      tf.tidy(() => this.forward());
+      tf.tidy(this.forwardBody);
       return;
     }
-    let backwardCancelled = false;
-    let failure: { error: unknown } | null = null;
-    const vars = this.opt.paramGroups.flat().filter((v) => v.trainable);
-    const { value, grads } = tf.engine().gradients(
-      () => {
-        try {
-          this.forward();
-        } catch (error) {
-          failure = { error };
-          return this.lossGrad ?? tf.scalar(0);
-        }
-        try {
-          this.fire('beforeBackward');
-        } catch (error) {
-          if (error instanceof CancelBackwardError) backwardCancelled = true;
-          else failure = { error };
-        }
-        return this.lossGrad!;
-      },
-      vars,
-      undefined,
-      true,
-    );
-    this.batchTensors.push(value, ...grads.filter((g) => g != null));
-    if (failure) throw (failure as { error: unknown }).error;
-    if (backwardCancelled) this.fire('afterCancelBackward');
-    else this.grads = Object.fromEntries(vars.flatMap((v, i) => (grads[i] ? [[v.name, grads[i]]] : [])));
+    this.backwardCancelled = false;
+    this.backwardFailure = null;
+    const vars = this.trainableVars;
+    vars.length = 0;
+    for (const group of this.opt.paramGroups) for (const v of group) if (v.trainable) vars.push(v);
+    const { value, grads } = tf.engine().gradients(this.recordedForward, vars, undefined, true);
+    this.batchTensors.push(value);
+    const named: tf.NamedTensorMap = {};
+    for (let i = 0; i < vars.length; i++) {
+      const g = grads[i];
+      if (g == null) continue;
+      this.batchTensors.push(g);
+      named[vars[i].name] = g;
+    }
+    // Set inside the recorded closure (TypeScript cannot see that, hence the widening casts).
+    const failure = this.backwardFailure as { error: unknown } | null;
+    if (failure) throw failure.error;
+    if (this.backwardCancelled as boolean) this.fire('afterCancelBackward');
+    else this.grads = named;
     this.fire('afterBackward');
-    this.withEventsSync('step', () => this.grads && this.opt.step(this.grads), CancelStepError);
+    this.withEventsSync('step', this.stepBody, CancelStepError);
     this.opt.zeroGrad();
   }
 
@@ -406,15 +434,15 @@ export class Learner implements LearnerView {
   }
 
   private withEventsSync(level: BatchLevel, body: () => void, Cancel: CancelClass): void {
-    const name = capitalize(level);
+    const events = BATCH_LEVEL_EVENTS[level];
     try {
-      this.fire(`before${name}`);
+      this.fire(events[0]);
       body();
     } catch (error) {
       if (!(error instanceof Cancel)) throw error;
-      this.fire(`afterCancel${name}`);
+      this.fire(events[1]);
     }
-    this.fire(`after${name}`);
+    this.fire(events[2]);
   }
 
   /** Dispatch one event: the learner's own bookkeeping (fastai's TrainEvalCallback) first, then the hook. */
