@@ -110,7 +110,7 @@ async function loadRuntime(): Promise<Runtime> {
 let modelCount = 0;
 
 /** `forward(x) = x·w + b`, the smallest model with real gradients. */
-class LinearModel implements Module {
+export class LinearModel implements Module {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
   constructor(w: number[][], b: number[]) {

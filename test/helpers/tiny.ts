@@ -1,23 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataLoaders } from '../../runtime/data/dataloaders.ts';
-import type { Module, Pred } from '../../plugin-sdk/index.ts';
+import { LinearModel } from '../../plugin-sdk/testing.ts';
 
-/** y = x·w + b on 2 features: the smallest real model to drive the loop. */
-let instances = 0;
-
-export class TinyLinear implements Module {
-  // Variable names are global in tfjs: each instance needs its own.
-  readonly w = tf.variable(tf.tensor2d([[0.5], [-0.25]]), true, `tiny_w_${instances}`);
-  readonly b = tf.variable(tf.tensor1d([0.1]), true, `tiny_b_${instances++}`);
-  forward([x]: tf.Tensor[]): Pred {
-    return tf.add(tf.matMul(x as tf.Tensor2D, this.w), this.b);
-  }
-  parameters(): tf.Variable[] {
-    return [this.w, this.b];
-  }
-  dispose(): void {
-    this.w.dispose();
-    this.b.dispose();
+/** y = x·w + b on 2 features: the smallest real model to drive the loop (the SDK's test model). */
+export class TinyLinear extends LinearModel {
+  constructor() {
+    super([[0.5], [-0.25]], [0.1]);
   }
 }
 
