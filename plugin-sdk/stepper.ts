@@ -95,3 +95,18 @@ export function stateNumber(state: Readonly<ParamState>, key: string, fallback: 
 export function debias(mom: number, damp: number, step: number): number {
   return (damp * (1 - mom ** step)) / (1 - mom);
 }
+
+/**
+ * The Adam family's statistics of one parameter: its damped averages (from `average-grad`/`average-sqr-grad`)
+ * and their debias terms at the current step (from `step-stat`): `d1 = 1 − mom^step`, `d2 = 1 − sqrMom^step`.
+ */
+export function adamStats(state: Readonly<ParamState>, hypers: Readonly<Hypers>, stepper: string) {
+  const step = stateNumber(state, 'step', 0);
+  return {
+    step,
+    gradAvg: requireStateTensor(state, 'gradAvg', stepper),
+    sqrAvg: requireStateTensor(state, 'sqrAvg', stepper),
+    d1: debias(hypers.mom, 1 - hypers.mom, step),
+    d2: debias(hypers.sqrMom, 1 - hypers.sqrMom, step),
+  };
+}

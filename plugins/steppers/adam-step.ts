@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { debias, defineStepper, requireStateTensor, stateNumber } from '../../plugin-sdk/index.ts';
+import { adamStats, defineStepper } from '../../plugin-sdk/index.ts';
 
 /**
  * fastai's `adam_step`: `p ← p − (lr/d1)·gradAvg/(√(sqrAvg/d2) + eps)` with `d1 = 1 − mom^step`,
@@ -11,12 +11,10 @@ export default defineStepper({
   order: 10,
   runAfter: ['average-grad', 'average-sqr-grad', 'step-stat'],
   requires: ['lr', 'mom', 'sqrMom', 'eps'],
-  step: ({ param, state, hypers: { lr, mom, sqrMom, eps }, scalar }) => {
-    const step = stateNumber(state, 'step', 0);
-    const d1 = debias(mom, 1 - mom, step);
-    const d2 = debias(sqrMom, 1 - sqrMom, step);
-    const gradAvg = requireStateTensor(state, 'gradAvg', 'adam-step');
-    const den = tf.add(tf.sqrt(tf.div(requireStateTensor(state, 'sqrAvg', 'adam-step'), scalar(d2))), scalar(eps));
+  step: ({ param, state, hypers, scalar }) => {
+    const { lr, eps } = hypers;
+    const { gradAvg, sqrAvg, d1, d2 } = adamStats(state, hypers, 'adam-step');
+    const den = tf.add(tf.sqrt(tf.div(sqrAvg, scalar(d2))), scalar(eps));
     return { param: tf.sub(param, tf.div(tf.mul(gradAvg, scalar(lr / d1)), den)) };
   },
 });

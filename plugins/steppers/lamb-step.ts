@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { debias, defineStepper, requireStateTensor, stateNumber } from '../../plugin-sdk/index.ts';
+import { adamStats, defineStepper } from '../../plugin-sdk/index.ts';
 
 /** Root mean square of a tensor, as a scalar tensor. */
 const rms = (t: tf.Tensor) => tf.sqrt(tf.mean(tf.square(t)));
@@ -14,12 +14,9 @@ export default defineStepper({
   order: 10,
   runAfter: ['average-grad', 'average-sqr-grad', 'step-stat'],
   requires: ['lr', 'mom', 'sqrMom', 'eps'],
-  step: ({ param, state, hypers: { lr, mom, sqrMom, eps }, scalar }) => {
-    const step = stateNumber(state, 'step', 0);
-    const d1 = debias(mom, 1 - mom, step);
-    const d2 = debias(sqrMom, 1 - sqrMom, step);
-    const gradAvg = requireStateTensor(state, 'gradAvg', 'lamb-step');
-    const sqrAvg = requireStateTensor(state, 'sqrAvg', 'lamb-step');
+  step: ({ param, state, hypers, scalar }) => {
+    const { lr, eps } = hypers;
+    const { gradAvg, sqrAvg, d1, d2 } = adamStats(state, hypers, 'lamb-step');
     const u = tf.div(tf.div(gradAvg, scalar(d1)), tf.add(tf.sqrt(tf.div(sqrAvg, scalar(d2))), scalar(eps)));
     const r1 = rms(param);
     const r2 = rms(u);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { debias, defineStepper, requireStateTensor, stateNumber } from '../../plugin-sdk/index.ts';
+import { adamStats, defineStepper } from '../../plugin-sdk/index.ts';
 
 /**
  * fastai's `qhadam_step` (quasi-hyperbolic Adam):
@@ -11,12 +11,9 @@ export default defineStepper({
   order: 10,
   runAfter: ['average-grad', 'average-sqr-grad', 'step-stat'],
   requires: ['lr', 'mom', 'sqrMom', 'nu1', 'nu2', 'eps'],
-  step: ({ param, grad, state, hypers: { lr, mom, sqrMom, nu1, nu2, eps }, scalar }) => {
-    const step = stateNumber(state, 'step', 0);
-    const d1 = debias(mom, 1 - mom, step);
-    const d2 = debias(sqrMom, 1 - sqrMom, step);
-    const gradAvg = requireStateTensor(state, 'gradAvg', 'qhadam-step');
-    const sqrAvg = requireStateTensor(state, 'sqrAvg', 'qhadam-step');
+  step: ({ param, grad, state, hypers, scalar }) => {
+    const { lr, nu1, nu2, eps } = hypers;
+    const { gradAvg, sqrAvg, d1, d2 } = adamStats(state, hypers, 'qhadam-step');
     const num = tf.add(tf.mul(grad, scalar(1 - nu1)), tf.mul(gradAvg, scalar(nu1 / d1)));
     const den = tf.add(tf.sqrt(tf.add(tf.mul(tf.square(grad), scalar(1 - nu2)), tf.mul(sqrAvg, scalar(nu2 / d2)))), scalar(eps));
     return { param: tf.sub(param, tf.div(tf.mul(num, scalar(lr)), den)) };
