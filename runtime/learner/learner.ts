@@ -15,6 +15,7 @@ import {
   type EventName,
   type Learner as LearnerView,
   type LearnerHooks,
+  type LoadOptions,
   type LossFunc,
   type Metric,
   type Module,
@@ -22,6 +23,7 @@ import {
   type Plugin,
   type Pred,
   type RecorderView,
+  type SaveOptions,
 } from '../../plugin-sdk/index.ts';
 import { initBackend, type BackendName } from '../backend/index.ts';
 import { resolveLoss, type LossSpec } from '../losses.ts';
@@ -32,10 +34,9 @@ import { loadPlugins, type PluginSpec } from '../plugins/load-plugins.ts';
 import { resolveOrder } from '../plugins/resolve-order.ts';
 import { createHooks, untapOwner } from './hooks.ts';
 import { explainHooks, tapPlugins } from './tap-plugins.ts';
+import { guardLeaks, type LeakGuard } from './leak-guard.ts';
 import * as fitVariants from '../fit/index.ts';
 import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
-import { guardLeaks, type LeakGuard } from './leak-guard.ts';
-import type { LoadOptions, SaveOptions } from '../../plugin-sdk/index.ts';
 
 export interface LearnerOptions {
   model: Module | tf.LayersModel;
@@ -256,7 +257,6 @@ export class Learner implements LearnerView {
   lrFind(options?: fitVariants.LrFindOptions): Promise<fitVariants.SuggestedLrs> {
     return fitVariants.lrFind(this, options);
   }
-
 
   // ── checkpoints (save, load, resume): thin delegations to runtime/checkpoint/ ──
   /** Writes weights, optimizer, plugin and data-loader state and the fit position atomically; returns the path. */
