@@ -69,6 +69,10 @@ export function installInterruptHandler(learn: Learner, dir: string, options: In
   learn.hooks.afterBatch.tap({ ...tap, stage: LAST }, () => {
     if (interrupted) stop();
   });
+  // A signal that arrived during a batch is seen when the loop yields after it: stop before the next one.
+  learn.hooks.beforeBatch.tap({ ...tap, stage: FIRST }, () => {
+    if (interrupted) stop();
+  });
   for (const event of ['beforeEpoch', 'beforeTrain', 'beforeValidate'] as const) {
     learn.hooks[event].tapPromise({ ...tap, stage: FIRST }, async () => {
       await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal in

@@ -39,8 +39,9 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
   if (p.nEpoch !== nEpoch) {
     learn.log(`tapfit: resuming a fit of ${p.nEpoch} epochs as a fit of ${nEpoch}: schedules will not match the original run`);
   }
-  const partial = !p.trainDone && p.trainBatchesDone > 0 && p.trainEpochStart !== undefined;
-  if (partial) checkpoint.manifest.data.train = p.trainEpochStart;
+  // Once an epoch's training phase has started, the loader has drawn that epoch's order: replay it from the start.
+  const trainStarted = !p.trainDone && p.trainEpochStart !== undefined;
+  if (trainStarted) checkpoint.manifest.data.train = p.trainEpochStart;
   const optimizerState = checkOptimizer(checkpoint, learn);
   restoreCheckpoint(learn, checkpoint, { withOpt: false });
   const counters = { trainIter: p.trainIter, smoothLoss: p.smoothLoss };

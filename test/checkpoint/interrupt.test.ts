@@ -27,23 +27,40 @@ describe('SIGINT during a fit', () => {
     expect(r.stderr).toContain('SIGINT received: finishing the current batch');
     expect(r.stderr).toContain(`checkpoint written to ${path.join(dir, 'last.tapfit')}`);
     expect(r.stderr).toContain(`to continue, run: npx tsx test/fixtures/resume/train.ts resume ${dir}`);
-    // Loadable, and it stopped in epoch 2 right after that epoch's first training batch.
+    // Loadable, and it stopped in epoch 2 before its first training batch: no batch was running when the signal
+    // came (the run was waiting in beforeTrain), so none is started.
     const ckpt = readCheckpoint(dir);
-    expect(ckpt.manifest.progress).toMatchObject({ epochsDone: 1, trainBatchesDone: 1, trainDone: false });
-    expect(ckpt.manifest.progress.trainIter).toBe(straight.trainIter / 3 + 1);
+    expect(ckpt.manifest.progress).toMatchObject({ epochsDone: 1, trainBatchesDone: 0, trainDone: false });
+    expect(ckpt.manifest.progress.trainIter).toBe(straight.trainIter / 3);
     const fresh = await makeLearner(path.join(work, 'scratch'));
     await fresh.load(dir);
-    expect(fresh.trainIter).toBe(straight.trainIter / 3 + 1);
+    expect(fresh.trainIter).toBe(straight.trainIter / 3);
 
     const resume = runFixture('train', ['resume', dir, path.join(work, 'interrupted.json')]);
     const done = await resume.exited;
     expect(done.code, done.stderr).toBe(0);
-    // Finishing the interrupted epoch replays its batch order and skips the batch already trained: exact.
+    // Finishing the interrupted epoch replays its batch order: exact.
     const resumed = JSON.parse(readFileSync(path.join(work, 'interrupted.json'), 'utf8')) as RunResult;
     expect(resumed.weights).toEqual(straight.weights);
     expect(resumed.values).toEqual(straight.values);
     expect(resumed.losses).toEqual(straight.losses);
     expect(resumed.hps).toEqual(straight.hps);
+  });
+
+  it('a signal arriving in the middle of the batch loop stops right after that batch, and the resumed run matches', async () => {
+    const dir = path.join(work, 'busy');
+    const run = runFixture('train', ['interrupt-busy', dir]);
+    process.kill(pidOf(await run.waitFor('READY')), 'SIGINT');
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(130);
+    // The signal came during epoch 2's second training batch (iter 1): that batch finished, no other started.
+    expect(readCheckpoint(dir).manifest.progress).toMatchObject({ epochsDone: 1, trainBatchesDone: 2, trainDone: false });
+    const resume = runFixture('train', ['resume', dir, path.join(work, 'busy.json')]);
+    const done = await resume.exited;
+    expect(done.code, done.stderr).toBe(0);
+    const resumed = JSON.parse(readFileSync(path.join(work, 'busy.json'), 'utf8')) as RunResult;
+    expect(resumed.weights).toEqual(straight.weights);
+    expect(resumed.losses).toEqual(straight.losses);
   });
 
   it('a second SIGINT exits at once, without finishing the batch or writing a checkpoint', async () => {
