@@ -88,13 +88,23 @@ export function fitSgdr(learn: Learner, nCycles: number, cycleLen: number, lrMax
 
 /**
  * fastai's `fine_tune`: `freezeEpochs` of one-cycle on the last group only (lr `slice(baseLr)`, pctStart
- * 0.99, div 25), then unfreeze and one-cycle for `epochs` with `slice(baseLr/2/lrMult, baseLr/2)`.
+ * 0.99, div 25), then unfreeze and one-cycle for `epochs` with `slice(baseLr/2/lrMult, baseLr/2)`. Each
+ * stage starts with a cleared optimizer state; a one-group model trains whole in both stages.
  */
 export async function fineTune(learn: Learner, epochs: number, baseLr = 2e-3, options: FineTuneOptions = {}): Promise<void> {
   const { freezeEpochs = 1, lrMult = 100, pctStart = 0.3, div = 5, ...rest } = options;
-  learn.opt.freeze();
+  freezeTo(learn, -1);
   await fitOneCycle(learn, freezeEpochs, { end: baseLr }, { ...rest, pctStart: 0.99 });
   const lr = baseLr / 2;
-  learn.opt.unfreeze();
+  freezeTo(learn, 0);
   await fitOneCycle(learn, epochs, { start: lr / lrMult, end: lr }, { ...rest, pctStart, div });
+}
+
+/**
+ * fastai's `Learner.freeze_to`: the optimizer's `freezeTo(n)` (no check on the number of groups: with one
+ * group, freezing all but the last is a no-op), then `clearState()`, so each stage starts with fresh statistics.
+ */
+function freezeTo(learn: Learner, n: number): void {
+  learn.opt.freezeTo(n);
+  learn.opt.clearState();
 }

@@ -5,7 +5,11 @@ const NORM_LAYERS = new Set(['BatchNormalization', 'LayerNormalization']);
 
 /** Adapts a `tf.LayersModel` (e.g. `tf.sequential`) to tapfit's `Module`. */
 export class LayersModule implements Module {
-  constructor(readonly layersModel: tf.LayersModel) {}
+  constructor(readonly layersModel: tf.LayersModel) {
+    // A Sequential builds its inner model lazily, at its first call, and that build marks every weight
+    // trainable again: a model frozen before its first batch (`opt.freeze()`, `fineTune`) would thaw there.
+    if (layersModel instanceof tf.Sequential && !layersModel.built && layersModel.inputs.length > 0) layersModel.build();
+  }
 
   forward(inputs: tf.Tensor[], opts: { training: boolean }): Pred {
     const x = inputs.length === 1 ? inputs[0] : inputs;
@@ -29,8 +33,9 @@ export class LayersModule implements Module {
 
   noWeightDecay(): tf.Variable[] {
     const norm = new Set(this.normParameters());
-    // Biases are the 1-D weights named ".../bias"; fastai exempts them and norm layers from weight decay.
-    const biases = this.layersModel.trainableWeights.filter((w) => /bias/.test(w.originalName)).map((w) => w.read() as tf.Variable);
+    // Biases are the weights named "<layer>/bias" (not any name containing "bias", such as a layer called
+    // "unbiased"); fastai exempts them and norm layers from weight decay.
+    const biases = this.layersModel.trainableWeights.filter((w) => /(^|\/)bias$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
     return [...norm, ...biases];
   }
 

@@ -165,6 +165,30 @@ describe('fitFlatCos, fitSgdr, fineTune (TC18)', () => {
   });
 });
 
+describe('fineTune freezing (fastai Learner.freeze_to = opt.freeze_to + opt.clear_state)', () => {
+  it('works on a one-group model (freezing all but the last group is then a no-op), training both stages', async () => {
+    const learn = await tinyLearner(4);
+    const { plugin, groupLrs } = probe();
+    const before = learn.model.parameters().map((p) => Array.from(p.dataSync()));
+    await learn.fineTune(1, 2e-3, { plugins: [plugin] });
+    expect(groupLrs).toHaveLength(8);
+    // Stage 1 one-cycles to slice(2e-3) = 2e-3 for the only group, stage 2 to slice(1e-5, 1e-3) = 1e-3.
+    closeRel(Math.max(...groupLrs.slice(0, 4).map(([lr]) => lr)), combinedCos(0.99, 2e-3 / 25, 2e-3, 2e-8)(0.75), 1e-9);
+    closeRel(groupLrs[4][0], 1e-3 / 5, 1e-9);
+    expect(learn.model.parameters().map((p) => Array.from(p.dataSync()))).not.toEqual(before);
+  });
+
+  it('each stage starts from a cleared optimizer state (Adam step counts restart at 1)', async () => {
+    const learn = await tinyLearner(4, { splitter: (m) => m.parameters().map((p) => [p]) });
+    const last = learn.opt.paramGroups.at(-1)![0];
+    await learn.fit(1); // some state before fineTune
+    const steps: unknown[] = [];
+    const spy = definePlugin({ name: 'spy', afterStep: (l) => void steps.push(l.opt.state(last).step) });
+    await learn.fineTune(1, 2e-3, { plugins: [spy] });
+    expect(steps).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+  });
+});
+
 /** y = a·x₀ + b·x₁ + c with one variable per parameter (3 groups), noting whether `a` trains at each call. */
 class ThreeParams implements Module {
   static count = 0;
