@@ -14,11 +14,12 @@ export const crossEntropy: LossFunc = (logits, labels) => {
   return picked.mean().neg() as tf.Scalar;
 };
 
-/** Mean squared error. */
-export const mse: LossFunc = (pred, target) => tf.losses.meanSquaredError(target, pred) as tf.Scalar;
+/** Mean squared error over flattened predictions and targets (fastai's `MSELossFlat`: `(n, 1)` vs `(n)` works). */
+export const mse: LossFunc = (pred, target) => tf.losses.meanSquaredError(target.reshape([-1]), pred.reshape([-1])) as tf.Scalar;
 
-/** Binary cross-entropy from logits. */
-export const bceWithLogits: LossFunc = (logits, target) => tf.losses.sigmoidCrossEntropy(target, logits) as tf.Scalar;
+/** Binary cross-entropy from logits, flattened (fastai's `BCEWithLogitsLossFlat`). */
+export const bceWithLogits: LossFunc = (logits, target) =>
+  tf.losses.sigmoidCrossEntropy(target.reshape([-1]), logits.reshape([-1])) as tf.Scalar;
 
 export const LOSSES: Readonly<Record<string, LossFunc>> = {
   'cross-entropy': crossEntropy,
