@@ -33,7 +33,7 @@ export class TensorDataLoader implements DataLoader {
       }
     }
     this.batchSize = options.batchSize ?? 64;
-    if (!(this.batchSize >= 1)) throw new TapfitError('E_DATA', `batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new TapfitError('E_DATA', `batchSize must be a positive integer, got ${this.batchSize}`);
     this.shuffle = options.shuffle ?? false;
     this.rng = new Rng(options.seed ?? 42);
   }
@@ -82,7 +82,11 @@ export class DataLoaders implements DataLoadersShape {
     readonly train: DataLoader,
     readonly valid: DataLoader,
     readonly nInp?: number,
-  ) {}
+  ) {
+    if (nInp !== undefined && (!Number.isInteger(nInp) || nInp < 1)) {
+      throw new TapfitError('E_DATA', `nInp (the number of input tensors in a batch) must be a positive integer, got ${nInp}`);
+    }
+  }
 
   /** Train loader shuffles (seeded), validation loader does not; tensors are owned by the loaders. */
   static fromTensors(

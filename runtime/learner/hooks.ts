@@ -21,6 +21,7 @@ export const tapContext: { current: object | undefined } = { current: undefined 
  * it names the tap and the event; Cancel errors pass through untouched, as in fastai.
  */
 function siteOf(learn: Learner, plugin: string, event: string) {
+  if (event === 'afterCreate') return { plugin, event }; // before any fit: no epoch or batch to name
   return { plugin, event, epoch: learn.epoch, iter: learn.iter, training: learn.training };
 }
 function wrapError(error: unknown, learn: Learner, plugin: string, event: string): unknown {

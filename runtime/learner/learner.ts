@@ -8,6 +8,7 @@ import {
   CancelTrainError,
   CancelValidateError,
   isBatchEvent,
+  TapfitError,
   type Batch,
   type CancelError,
   type DataLoader,
@@ -186,8 +187,9 @@ export class Learner implements LearnerView {
 
   /** Add plugins for the rest of this learner's life (fastai's `add_cbs`). */
   async addPlugins(specs: readonly PluginSpec[]): Promise<void> {
-    this.basePlugins = [...this.basePlugins, ...(await loadPlugins(specs, this.baseDir))];
-    this.usePlugins(this.basePlugins);
+    const plugins = [...this.basePlugins, ...(await loadPlugins(specs, this.baseDir))];
+    this.usePlugins(plugins);
+    this.basePlugins = plugins;
   }
 
   /** Remove a plugin by name (fastai's `remove_cb`). */
@@ -203,9 +205,16 @@ export class Learner implements LearnerView {
 
   /** Resolve the order of `plugins` and (re)tap them; taps made directly on `hooks` stay. */
   private usePlugins(plugins: readonly Plugin[]): void {
+    // Resolve first: a bad set (a cycle, a duplicate name) must leave the current plugins tapped.
+    const ordered = resolveOrder(plugins);
     for (const p of this.activePlugins) untapOwner(this.hooks, p);
-    this.activePlugins = resolveOrder(plugins);
-    tapPlugins(this, this.activePlugins);
+    this.activePlugins = ordered;
+    try {
+      tapPlugins(this, ordered);
+    } catch (error) {
+      if (plugins !== this.basePlugins) this.usePlugins(this.basePlugins); // a plugin's `apply` threw
+      throw error;
+    }
   }
 
   /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
@@ -378,7 +387,7 @@ export class Learner implements LearnerView {
     this.opt.zeroGrad();
   }
 
-  /** pred → `afterPred` → loss → `afterLoss`; what plugins put in `pred`/`lossGrad` survives the tidy. */
+  /** pred → `afterPred` → loss → `afterLoss`; what plugins put in `pred`/`loss`/`lossGrad` survives the tidy. */
   private forward(): void {
     try {
       this.pred = this.model.forward(this.xb, { training: this.training });
@@ -386,11 +395,28 @@ export class Learner implements LearnerView {
       this.fire('afterPred');
       this.holdPred();
       if (this.yb.length === 0) return;
-      this.loss = this.lossGrad = this.hold(this.lossFunc(this.pred as tf.Tensor, ...this.yb));
+      this.loss = this.lossGrad = this.hold(this.lossOf(this.pred));
       this.fire('afterLoss');
     } finally {
       this.holdPred();
+      if (this.loss) this.hold(this.loss);
       if (this.lossGrad) this.hold(this.lossGrad);
+    }
+  }
+
+  /** `lossFunc(pred, ...yb)`; a failure on a multi-tensor `pred` says what is missing rather than a shape error. */
+  private lossOf(pred: Pred): tf.Scalar {
+    try {
+      return this.lossFunc(pred as tf.Tensor, ...this.yb);
+    } catch (error) {
+      if (!Array.isArray(pred)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TapfitError(
+        'E_CONFIG',
+        `the loss function failed on the prediction: the model returned ${pred.length} tensors, not one (${reason}); ` +
+          `add a plugin that picks the prediction in afterPred (for an RNN's [logits, raw, outputs]: 'rnn-outputs')`,
+        { cause: error },
+      );
     }
   }
 

@@ -45,6 +45,23 @@ describe('DataLoaders.fromTensors', () => {
     expect(() => new TensorDataLoader([tf.zeros([3]), tf.zeros([4])])).toThrow(/same first dimension: got 3 vs 4/);
   });
 
+  it('refuses an nInp that is not a positive integer (a model with no inputs fails obscurely)', () => {
+    const data = { train: [tf.zeros([4, 2]), tf.zeros([4, 1])], valid: [tf.zeros([2, 2]), tf.zeros([2, 1])] };
+    for (const nInp of [0, 1.5, -1]) {
+      expect(() => DataLoaders.fromTensors(data, { nInp })).toThrow(/nInp \(the number of input tensors in a batch\) must be a positive integer/);
+    }
+    expect(DataLoaders.fromTensors(data, { nInp: 2 }).nInp).toBe(2);
+    tf.dispose([...data.train, ...data.valid]);
+  });
+
+  it('refuses a batch size that is not a positive integer (2.5 would cut items at fractional offsets)', () => {
+    const x = tf.zeros([5]);
+    for (const batchSize of [2.5, 0, -1, Number.NaN]) {
+      expect(() => new TensorDataLoader([x], { batchSize })).toThrow(/batchSize must be a positive integer/);
+    }
+    x.dispose();
+  });
+
   it('fromTensors shuffles train, not valid', () => {
     const dls = DataLoaders.fromTensors({ train: [tf.range(0, 32)], valid: [tf.range(0, 8)] }, { batchSize: 8, seed: 1 });
     expect((dls.train as TensorDataLoader).shuffle).toBe(true);
