@@ -33,6 +33,7 @@ type AnyFn = (...args: never[]) => unknown;
 interface TapInfo extends TapOwner {
   name: string;
   type: string;
+  stage?: number;
   fn: AnyFn;
 }
 
@@ -110,6 +111,21 @@ export function untapOwner(hooks: LearnerHooks, owner: object): void {
     const kept = hook.taps.filter((t) => t.owner !== owner);
     if (kept.length !== hook.taps.length) {
       hook.taps = kept;
+      hook._resetCompilation();
+    }
+  }
+}
+
+/**
+ * Within a stage, plugin taps run before taps made directly on `hooks` (which come after the learner is
+ * created). Re-tapping plugins appends them, so this restores that order after every change of plugins.
+ */
+export function keepDirectTapsAfterPlugins(hooks: LearnerHooks): void {
+  const rank = (t: TapInfo) => (t.owner === undefined ? 1 : 0);
+  for (const hook of Object.values(hooks) as unknown as MutableHook[]) {
+    const sorted = [...hook.taps].sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || rank(a) - rank(b));
+    if (sorted.some((t, i) => t !== hook.taps[i])) {
+      hook.taps = sorted;
       hook._resetCompilation();
     }
   }

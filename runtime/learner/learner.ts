@@ -33,7 +33,7 @@ import { toModule } from '../models/layers-module.ts';
 import { resolveOptimizer, type OptimizerSpec } from '../optimizer/index.ts';
 import { loadPlugins, type PluginSpec } from '../plugins/load-plugins.ts';
 import { resolveOrder } from '../plugins/resolve-order.ts';
-import { createHooks, untapOwner } from './hooks.ts';
+import { createHooks, keepDirectTapsAfterPlugins, untapOwner } from './hooks.ts';
 import { explainHooks, tapPlugins } from './tap-plugins.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
 import * as fitVariants from '../fit/index.ts';
@@ -203,7 +203,7 @@ export class Learner implements LearnerView {
     return explainHooks(this);
   }
 
-  /** Resolve the order of `plugins` and (re)tap them; taps made directly on `hooks` stay. */
+  /** Resolve the order of `plugins` and (re)tap them; taps made directly on `hooks` stay, after the plugins. */
   private usePlugins(plugins: readonly Plugin[]): void {
     // Resolve first: a bad set (a cycle, a duplicate name) must leave the current plugins tapped.
     const ordered = resolveOrder(plugins);
@@ -211,6 +211,7 @@ export class Learner implements LearnerView {
     this.activePlugins = ordered;
     try {
       tapPlugins(this, ordered);
+      keepDirectTapsAfterPlugins(this.hooks);
     } catch (error) {
       if (plugins !== this.basePlugins) this.usePlugins(this.basePlugins); // a plugin's `apply` threw
       throw error;

@@ -87,3 +87,18 @@ describe('learner edge cases', () => {
     await expect(tinyLearner([boom])).rejects.toThrow(/^plugin "boom" failed on event "afterCreate": no config$/);
   });
 });
+
+describe('direct taps', () => {
+  it('keep running after the plugins when plugins change (a fit with temporary plugins, addPlugins, removePlugin)', async () => {
+    const learn = await Learner.create({ model: new TinyLinear(), dls: tinyData(), lossFunc: 'mse', optimizer: 'sgd', backend: 'cpu', quiet: true });
+    learn.hooks.afterBatch.tap('direct', () => {});
+    const afterBatch = () => learn.explain().find((e) => e.event === 'afterBatch')!.taps;
+    expect(afterBatch()).toEqual(['recorder', 'direct']);
+    await learn.fit(1, 1e-2, { plugins: [{ name: 'temp', afterBatch: () => {} }] });
+    expect(afterBatch()).toEqual(['recorder', 'direct']);
+    await learn.addPlugins([{ name: 'extra', afterBatch: () => {} }]);
+    expect(afterBatch()).toEqual(['extra', 'recorder', 'direct']); // extra: order 0, recorder: 50
+    learn.removePlugin('extra');
+    expect(afterBatch()).toEqual(['recorder', 'direct']);
+  });
+});
