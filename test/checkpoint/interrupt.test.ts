@@ -3,17 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, resumeCommand } from '../../runtime/checkpoint/index.ts';
-import { fitRun, makeLearner, summarize, type RunResult } from '../fixtures/resume/setup.ts';
+import { makeLearner, straightRun, type RunResult } from '../fixtures/resume/setup.ts';
 import { pidOf, runFixture } from './child.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tapfit-sigint-'));
 let straight: RunResult;
 
 beforeAll(async () => {
-  const dir = path.join(work, 'straight');
-  const learn = await makeLearner(dir);
-  await fitRun(learn);
-  straight = summarize(learn, dir);
+  straight = await straightRun(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -3,18 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../runtime/checkpoint/index.ts';
-import { fitRun, makeLearner, summarize, type RunResult } from '../fixtures/resume/setup.ts';
+import { straightRun, type RunResult } from '../fixtures/resume/setup.ts';
 import { pidOf, runFixture } from './child.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tapfit-resume-'));
 let straight: RunResult;
 
-/** The reference: the same run, never interrupted (in this process: same code, same backend, same numbers). */
 beforeAll(async () => {
-  const dir = path.join(work, 'straight');
-  const learn = await makeLearner(dir);
-  await fitRun(learn);
-  straight = summarize(learn, dir);
+  straight = await straightRun(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
