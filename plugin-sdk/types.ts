@@ -79,6 +79,8 @@ export interface Learner {
   metrics: Metric[];
   /** The resolved plugins, in the order they are tapped. */
   readonly plugins: readonly Plugin[];
+  /** Where relative paths in plugin options resolve from: the config's folder under the CLI, else the working folder. */
+  readonly baseDir: string;
   /** The backend training runs on (`wasm`, `cpu`, `tensorflow`, …). */
   readonly backend: string;
   /** Default learning rate (fastai's `learn.lr`, 1e-3). */

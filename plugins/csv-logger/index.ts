@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { definePlugin, definePluginFactory, pyRepr, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
-  /** The CSV file (relative to the working folder). */
+  /** The CSV file, relative to `learn.baseDir` (the config's folder under the CLI, else the working folder). */
   fname: z.string().min(1).default('history.csv'),
   /** Add to the file instead of replacing it (a header is written at each fit). */
   append: z.boolean().default(false),
@@ -63,8 +63,9 @@ export default definePluginFactory({
         const recorder = learn.recorder;
         if (!recorder) throw new TapfitError('E_CONFIG', 'csv-logger writes the recorder\'s values, but the "recorder" plugin is not loaded');
         close();
-        mkdirSync(path.dirname(path.resolve(o.fname)), { recursive: true });
-        fd = openSync(o.fname, o.append || resumed ? 'a' : 'w');
+        const file = path.resolve(learn.baseDir, o.fname);
+        mkdirSync(path.dirname(file), { recursive: true });
+        fd = openSync(file, o.append || resumed ? 'a' : 'w');
         if (resumed) {
           // Put back exactly the lines of the interrupted fit: what came after them is gone with that run.
           resumed = false;

@@ -19,7 +19,7 @@ const options = z.object({
    * when the fit ends (fastai's default).
    */
   every: z.enum(['epoch', 'improvement']).default('epoch'),
-  /** The checkpoint folder. */
+  /** The checkpoint folder, relative to `learn.baseDir` (the config's folder under the CLI, else the working folder). */
   dir: z.string().min(1).default('models'),
   /** The file name (without extension); default `last` or `best`. */
   fname: z.string().min(1).optional(),
@@ -61,13 +61,13 @@ export default definePluginFactory({
       order: 61,
       runAfter: ['recorder'],
       tracker,
-      /** The checkpoint this plugin writes (with its `.tapfit` extension). */
+      /** The checkpoint this plugin writes (with its `.tapfit` extension), relative to `learn.baseDir`. */
       file: `${file}.tapfit`,
       apply(learn) {
         if (o.every !== 'epoch') return;
         learn.hooks.afterEpoch.tapPromise({ name: 'save-model', stage: 1e9 }, async (l) => {
           if (l.plugin('lr-finder')) return; // an LR finder run is not training: keep the last real checkpoint
-          await checkpointMethods(l, 'save-model').save(file);
+          await checkpointMethods(l, 'save-model').save(path.resolve(l.baseDir, file));
         });
       },
       beforeFit(learn) {
@@ -77,12 +77,12 @@ export default definePluginFactory({
       async afterEpoch(learn) {
         if (o.every !== 'improvement' || !tracker.active || !tracker.update(learn)) return;
         learn.log(`Better model found at epoch ${learn.epoch} with ${tracker.monitor} value: ${pyRepr(tracker.best!)}.`);
-        await checkpointMethods(learn, 'save-model').save(file);
+        await checkpointMethods(learn, 'save-model').save(path.resolve(learn.baseDir, file));
         savedBest = true;
       },
       async afterFit(learn) {
         if (o.every === 'improvement' && tracker.active && o.restoreBest && savedBest) {
-          await checkpointMethods(learn, 'save-model').load(file, { weightsOnly: true });
+          await checkpointMethods(learn, 'save-model').load(path.resolve(learn.baseDir, file), { weightsOnly: true });
         }
         tracker.afterFit();
       },

@@ -131,7 +131,8 @@ export class Learner implements LearnerView {
   private basePlugins: Plugin[] = [];
   private backendReported = false;
   private activePlugins: Plugin[] = [];
-  private readonly baseDir: string;
+  /** Where relative paths (plugin specifiers, files named in plugin options) resolve from. */
+  readonly baseDir: string;
   private readonly logger: (message: string) => void;
   /** Tensors of the current batch that the learner must dispose when it ends. */
   private readonly batchTensors: tf.Tensor[] = [];

@@ -100,6 +100,22 @@ describe('tapfit fit', () => {
     expect(h.lrs[0]).toBeCloseTo(0.01 / 25, 8);
   });
 
+  it('files named in plugin options resolve from the config\'s folder, not the working folder', async () => {
+    const dir = withConfig({
+      model: 'mnist-mlp',
+      data: tinyMnist,
+      plugins: [['save-model', { dir: 'ckpt' }], ['csv-logger', { fname: 'logs/history.csv' }]],
+      fit: { method: 'fit', epochs: 1, lr: 0.01 },
+    });
+    const elsewhere = tempDir();
+    const r = await run(['fit', '--config', path.join(dir, '.tapfitrc.json'), '--quiet'], elsewhere);
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(path.join(dir, 'ckpt', 'last.tapfit'))).toBe(true);
+    expect(readFileSync(path.join(dir, 'logs', 'history.csv'), 'utf8').split('\n')[0]).toBe('epoch,train_loss,valid_loss,time');
+    expect(existsSync(path.join(elsewhere, 'ckpt'))).toBe(false);
+    expect(existsSync(path.join(elsewhere, 'logs'))).toBe(false);
+  });
+
   it('--epochs, --lr, --output and --quiet override the config', async () => {
     const dir = withConfig({ model: 'mnist-mlp', data: tinyMnist, fit: { method: 'fit', epochs: 1, lr: 0.01 } });
     const out = path.join(dir, 'elsewhere');

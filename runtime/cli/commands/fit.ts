@@ -36,7 +36,7 @@ export async function fitCommand(flags: FitFlags, io: CliIO): Promise<number> {
   const out = outputDir(loaded, flags.output, io);
   // Checkpoints go where save-model writes them, else beside the outputs; Ctrl-C saves one there (exit 130).
   const saveModel = learn.plugin<Plugin & { file?: string }>('save-model');
-  const checkpoints = saveModel?.file ? path.dirname(saveModel.file) : path.join(out, 'checkpoints');
+  const checkpoints = saveModel?.file ? path.dirname(path.resolve(learn.baseDir, saveModel.file)) : path.join(out, 'checkpoints');
   if (flags.resume) resumeNextFit(learn, flags.resume === true ? checkpoints : path.resolve(io.cwd, flags.resume));
   const interrupt = installInterruptHandler(learn, checkpoints, { resumeCommand: resumeCommand(process.argv, checkpoints), log: io.stderr });
   try {
