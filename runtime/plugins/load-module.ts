@@ -15,26 +15,32 @@ export function isPathSpecifier(spec: string): boolean {
  */
 export async function loadModule(spec: string, kind: RegistryKind, baseDir: string): Promise<Record<string, unknown>> {
   const builtin = registry(kind).get(spec);
-  let url: string;
-  if (builtin) url = builtin;
-  else if (spec.startsWith('file:')) url = spec;
-  else if (isPathSpecifier(spec)) url = pathToFileURL(path.resolve(baseDir, spec)).href;
-  else url = resolvePackage(spec, baseDir);
   try {
-    return (await import(url)) as Record<string, unknown>;
+    return (await import(builtin ?? moduleUrl(spec, baseDir))) as Record<string, unknown>;
   } catch (error) {
     const what = builtin ? `built-in ${kind}` : isPathSpecifier(spec) ? 'file' : 'package';
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     const known = builtin || isPathSpecifier(spec) ? '' : ` (built-in ${kind}s: ${[...registry(kind).keys()].join(', ')})`;
-    throw new TapfitError('E_PLUGIN_LOAD', `cannot load ${kind} "${spec}" as a ${what}: ${reason}${known}`, { cause: error });
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new TapfitError('E_PLUGIN_LOAD', `cannot load ${kind} "${spec}" as a ${what}: ${reason}${esmInteropHint(error)}${known}`, { cause: error });
   }
 }
 
-function resolvePackage(spec: string, baseDir: string): string {
+/** The URL `import()` loads for a file path (relative to `baseDir`) or a package name (resolved from `baseDir`). */
+export function moduleUrl(spec: string, baseDir: string): string {
+  if (spec.startsWith('file:')) return spec;
+  if (isPathSpecifier(spec)) return pathToFileURL(path.resolve(baseDir, spec)).href;
   try {
     return pathToFileURL(createRequire(path.join(baseDir, 'noop.js')).resolve(spec)).href;
   } catch {
     // ESM-only packages have no "require" export condition: let import() resolve the bare name.
     return spec;
   }
+}
+
+/** The fix for the usual module-format mix-up (an ES module required from CommonJS), if that is what failed. */
+export function esmInteropHint(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const esmFromCjs = code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_CYCLE_MODULE' || /require\(\) (of )?ES Module/i.test(message);
+  return esmFromCjs ? ' (tapfit is an ES module: add "type": "module" to the package.json beside this file, or name it .mts)' : '';
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPlugin, loadPlugins } from '../../runtime/plugins/load-plugins.ts';
 import { registry } from '../../runtime/plugins/registry.ts';
+import { esmInteropHint } from '../../runtime/plugins/load-module.ts';
 import { TapfitError } from '../../plugin-sdk/index.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -54,6 +55,13 @@ describe('plugin loading', () => {
     const e = await failure(loadPlugin('./plugins/nameless.ts', fixtures));
     expect(e.code).toBe('E_PLUGIN_INVALID');
     expect(e.message).toContain('plugin "./plugins/nameless.ts": has no name');
+  });
+
+  it('an ES module required from CommonJS gets the fix named; other failures get no hint', () => {
+    const cycle = Object.assign(new Error('Cannot require() ES Module /p/plugin-sdk/index.ts in a cycle.'), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+    expect(esmInteropHint(cycle)).toBe(' (tapfit is an ES module: add "type": "module" to the package.json beside this file, or name it .mts)');
+    expect(esmInteropHint(Object.assign(new Error('require() of ES Module x not supported'), { code: 'ERR_REQUIRE_ESM' }))).toContain('"type": "module"');
+    expect(esmInteropHint(new Error('Cannot find module ./nope.ts'))).toBe('');
   });
 
   it('options given to a plugin object (not a factory) are refused', async () => {
