@@ -139,7 +139,10 @@ export class LstmLM implements Module {
     const ones = tf.ones([1, bs]);
     // (T, E, batch), one step per leading index.
     const embedded = tf.transpose(tf.gather(this.embedding, tf.transpose(x.toInt())), [0, 2, 1]);
-    let inputs: tf.Tensor2D[] = tf.split(embedded, T, 0).map((t) => t.reshape([this.embSize, bs]) as tf.Tensor2D);
+    // tfjs's gradient of a split into one piece fails ("Pass at least one tensor to concat"): a one-step batch
+    // (the short last batch of an epoch) is used as it is.
+    const steps = T === 1 ? [embedded] : tf.split(embedded, T, 0);
+    let inputs: tf.Tensor2D[] = steps.map((t) => t.reshape([this.embSize, bs]) as tf.Tensor2D);
     const next: LstmState[] = [];
     this.layers.forEach((layer, l) => {
       const w = tf.concat([layer.wIh, layer.wHh, layer.bias], 1) as tf.Tensor2D;

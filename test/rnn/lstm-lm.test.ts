@@ -146,6 +146,16 @@ describe('LstmLM', () => {
     expect(() => new LstmLM({ vocabSize: 11, nHidden: 6, embSize: 4, tieWeights: true })).toThrow(/tied/);
   });
 
+  it('differentiates a one-step batch (the short last batch of an epoch)', () => {
+    model.reset();
+    const x = ids(3, 1, 11, 10);
+    const y = ids(3, 1, 11, 11);
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward([x], { training: true })[0], y), model.parameters());
+    expect(Object.keys(grads)).toHaveLength(model.parameters().length);
+    expect(Object.values(grads).every((g) => g.dataSync().every(Number.isFinite))).toBe(true);
+    tf.dispose([value, ...Object.values(grads), x, y]);
+  });
+
   it('leaks no tensors over training steps', () => {
     model.reset();
     const x = ids(3, 4, 11, 8);
