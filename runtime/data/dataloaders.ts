@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { TapfitError, type Batch, type DataLoader, type DataLoaders as DataLoadersShape } from '../../plugin-sdk/index.ts';
-import { Rng } from './rng.ts';
+import { identityOrder, Rng } from './rng.ts';
 
 export interface LoaderOptions {
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
-}
-
-function identity(n: number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order;
 }
 
 /**
@@ -51,7 +45,7 @@ export class TensorDataLoader implements DataLoader {
    * which would make each batch cost O(dataset) (see bench/RESULTS.md, data loading).
    */
   *[Symbol.iterator](): Iterator<Batch> {
-    const order = this.shuffle ? this.rng.permutation(this.nItems) : identity(this.nItems);
+    const order = this.shuffle ? this.rng.permutation(this.nItems) : identityOrder(this.nItems);
     for (let start = 0; start < this.nItems; start += this.batchSize) {
       const end = Math.min(start + this.batchSize, this.nItems);
       yield tf.tidy(() => {

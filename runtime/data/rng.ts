@@ -14,8 +14,7 @@ export class Rng {
 
   /** A random permutation of 0..n-1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
-    const p = new Int32Array(n);
-    for (let i = 0; i < n; i++) p[i] = i;
+    const p = identityOrder(n);
     for (let i = n - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
       const t = p[i];
@@ -24,4 +23,11 @@ export class Rng {
     }
     return p;
   }
+}
+
+/** 0..n-1 in order. */
+export function identityOrder(n: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
 }

@@ -81,18 +81,20 @@ const YIELD_EVERY_MS = 100;
 
 export const DEFAULT_PLUGINS: readonly PluginSpec[] = ['recorder'];
 
-type Level = 'fit' | 'epoch' | 'train' | 'validate';
-type BatchLevel = 'batch' | 'backward' | 'step';
-type CancelClass = new (message?: string) => CancelError;
-
-const capitalize = <S extends string>(s: S) => (s[0].toUpperCase() + s.slice(1)) as Capitalize<S>;
-
-/** `[before, afterCancel, after]` of each batch-level stage, spelled out once: no event names built per batch. */
-const BATCH_LEVEL_EVENTS = {
+/** `[before, afterCancel, after]` of each level, spelled out once: no event names are built while training. */
+const LEVEL_EVENTS = {
+  fit: ['beforeFit', 'afterCancelFit', 'afterFit'],
+  epoch: ['beforeEpoch', 'afterCancelEpoch', 'afterEpoch'],
+  train: ['beforeTrain', 'afterCancelTrain', 'afterTrain'],
+  validate: ['beforeValidate', 'afterCancelValidate', 'afterValidate'],
   batch: ['beforeBatch', 'afterCancelBatch', 'afterBatch'],
   backward: ['beforeBackward', 'afterCancelBackward', 'afterBackward'],
   step: ['beforeStep', 'afterCancelStep', 'afterStep'],
 } as const;
+
+type Level = 'fit' | 'epoch' | 'train' | 'validate';
+type BatchLevel = 'batch' | 'backward' | 'step';
+type CancelClass = new (message?: string) => CancelError;
 
 /**
  * fastai's Learner over TensorFlow.js: the loop fires one hook per event, plugins do the rest.
@@ -450,27 +452,27 @@ export class Learner implements LearnerView {
 
   /** fastai's `_with_events`: `before` → body → (own cancel → `afterCancel`) → `after`, not in a finally. */
   private async withEvents(level: Level, body: () => Promise<void>, Cancel: CancelClass): Promise<void> {
-    const name = capitalize(level);
+    const [before, afterCancel, after] = LEVEL_EVENTS[level];
     try {
-      await this.fire(`before${name}`);
+      await this.fire(before);
       await body();
     } catch (error) {
       if (!(error instanceof Cancel)) throw error;
-      await this.fire(`afterCancel${name}`);
+      await this.fire(afterCancel);
     }
-    await this.fire(`after${name}`);
+    await this.fire(after);
   }
 
   private withEventsSync(level: BatchLevel, body: () => void, Cancel: CancelClass): void {
-    const events = BATCH_LEVEL_EVENTS[level];
+    const [before, afterCancel, after] = LEVEL_EVENTS[level];
     try {
-      this.fire(events[0]);
+      this.fire(before);
       body();
     } catch (error) {
       if (!(error instanceof Cancel)) throw error;
-      this.fire(events[1]);
+      this.fire(afterCancel);
     }
-    this.fire(events[2]);
+    this.fire(after);
   }
 
   /** Dispatch one event: the learner's own bookkeeping (fastai's TrainEvalCallback) first, then the hook. */
