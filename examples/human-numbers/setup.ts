@@ -1,4 +1,4 @@
-import { humanNumbers, Learner, LMDataLoaders, LstmLM, type BackendName, type PluginSpec } from '../../runtime/index.ts';
+import { humanNumbers, Learner, LMDataLoaders, LstmLM, type BackendName, type PluginSpec } from 'tapfit';
 
 export interface HumanNumbersSetup {
   /** Numbers 1..upTo make the corpus (default 9999, the book's). */

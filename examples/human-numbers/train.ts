@@ -5,7 +5,7 @@
  *   npx tsx examples/human-numbers/train.ts --epochs 5 --backend cpu
  */
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../../runtime/index.ts';
+import type { BackendName } from 'tapfit';
 import { humanNumbersLearner, majorityBaseline } from './setup.ts';
 
 const { values } = parseArgs({

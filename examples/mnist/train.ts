@@ -4,7 +4,7 @@
  *   npm run fit -- --epochs 1   # fewer
  */
 import { parseArgs } from 'node:util';
-import { Learner, mnist, mnistCnn } from '../../runtime/index.ts';
+import { Learner, mnist, mnistCnn } from 'tapfit';
 
 const { values } = parseArgs({
   options: {

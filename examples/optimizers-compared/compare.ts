@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { Learner, mnist, mnistCnn, type BackendName, type PluginSpec } from '../../runtime/index.ts';
-import { createOptimizer, type OptimizerSpec } from '../../runtime/optimizer/index.ts';
+import { createOptimizer, Learner, mnist, mnistCnn, type BackendName, type OptimizerSpec, type PluginSpec } from 'tapfit';
 
 /**
  * fastai's optimizer comparison (fastbook chapter 16) on real MNIST digits: the same CNN, seed, data

@@ -5,7 +5,7 @@
  *   npx tsx examples/optimizers-compared/run.ts --epochs 1 --n-train 2000 --use-suggested
  */
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../../runtime/index.ts';
+import type { BackendName } from 'tapfit';
 import { compareOptimizers, formatTable } from './compare.ts';
 
 const { values } = parseArgs({

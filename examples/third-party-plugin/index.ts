@@ -1,6 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { definePlugin, definePluginFactory } from 'tapfit/plugin-sdk';
+// `tf` from the SDK is the learner's own TensorFlow.js, even where this package has its own copy of tapfit.
+import { definePlugin, definePluginFactory, tf } from 'tapfit/plugin-sdk';
 
 const options = z.strictObject({
   /** How much probability mass is spread uniformly over all classes; 0 is plain cross-entropy. */
@@ -11,13 +12,13 @@ const options = z.strictObject({
 
 /**
  * fastai's `LabelSmoothingCrossEntropy`: `(1 − eps)·nll + eps·mean_c(−log p_c)`, differentiated in place of the loss. */
-export function smoothedCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, eps: number): tf.Scalar {
+export function smoothedCrossEntropy(logits: Tensor, labels: Tensor, eps: number): Scalar {
   return tf.tidy(() => {
     const nClasses = logits.shape[logits.shape.length - 1];
     const logProbs = tf.logSoftmax(logits.reshape([-1, nClasses]));
     const nll = tf.mul(logProbs, tf.oneHot(labels.reshape([-1]).toInt(), nClasses)).sum(1).mean().neg();
     const uniform = logProbs.mean(1).mean().neg();
-    return tf.add(tf.mul(nll, 1 - eps), tf.mul(uniform, eps)) as tf.Scalar;
+    return tf.add(tf.mul(nll, 1 - eps), tf.mul(uniform, eps)) as Scalar;
   });
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { TapfitError } from '../../plugin-sdk/index.ts';
+import { provideTf, TapfitError } from '../../plugin-sdk/index.ts';
 import { registerTapfitKernels } from './kernels/register.ts';
-import { useCpuBackend, useNativeBackend, useWasmBackend } from './load.ts';
+import { silenceNodeBanner, useCpuBackend, useNativeBackend, useWasmBackend } from './load.ts';
 import { checkTrainingKernels } from './startup-check.ts';
 
 export { registerTapfitKernels, referenceKernel, unregisterTapfitKernels, isTapfitKernel } from './kernels/register.ts';
@@ -11,6 +11,10 @@ export { checkTrainingKernels } from './startup-check.ts';
  * Which tfjs backend trains. `auto`: native TensorFlow (`@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`)
  * when installed, else `wasm`, else `cpu`. `tensorflow` requires a native package.
  */
+// Plugins that take `tf` from the SDK make their tensors with this module: the one whose backend tapfit starts.
+provideTf(tf);
+silenceNodeBanner();
+
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 
 export interface InitBackendOptions {

@@ -71,7 +71,7 @@ function fromLittleEndianBytes(dtype: DType, bytes: Uint8Array): TypedArray {
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Serialises a manifest and named tensors into one buffer (safetensors layout, header padded to 8 bytes). */
-export function encodeCheckpoint(manifest: object, tensors: ReadonlyMap<string, StoredTensor>): Buffer {
+export function encodeCheckpoint(manifest: object, tensors: ReadonlyMap<string, StoredTensor>): Uint8Array {
   const header: Record<string, unknown> = {};
   const chunks: Uint8Array[] = [];
   let offset = 0;

@@ -12,8 +12,8 @@ export interface InterruptOptions {
   resumeCommand?: string;
   /** Where the handler's messages go; default stderr. */
   log?: (message: string) => void;
-  /** Default `'SIGINT'`. */
-  signal?: NodeJS.Signals;
+  /** Default `'SIGINT'`. (A string, not `NodeJS.Signals`: an app's type-check needs no @types/node for tapfit.) */
+  signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGBREAK';
 }
 
 export interface InterruptHandler {

@@ -7,7 +7,7 @@ import { encodeCheckpoint, StateEncoder, type StoredTensor, type TypedArray } fr
 import type { Manifest, WeightEntry } from './manifest.ts';
 import { getProgress, type FitProgress } from './progress.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const { version } = createRequire(import.meta.url)('tapfit/package.json') as { version: string };
 
 /** The extension `learn.save` adds to a path that has none. */
 export const CHECKPOINT_EXT = '.tapfit';
@@ -44,7 +44,7 @@ function capture<T>(what: string, fn: () => T): T {
  * The complete state of a learner as checkpoint bytes: weights and buffers, optimizer state, every plugin's
  * `stateDict()`, the data loaders' RNG, and the fit position (`progress`, default: where the learner is now).
  */
-export function captureCheckpoint(learn: Learner, options: SaveOptions & { progress?: Partial<FitProgress> } = {}): Buffer {
+export function captureCheckpoint(learn: Learner, options: SaveOptions & { progress?: Partial<FitProgress> } = {}): Uint8Array {
   const tensors = new Map<string, StoredTensor>();
   const model = {
     parameters: weightEntries('model.parameters', learn.model.parameters(), tensors),

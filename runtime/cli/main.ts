@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describeFailure, EXIT_OK } from './errors.ts';
 import { processIO, type CliIO } from './io.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const { version } = createRequire(import.meta.url)('tapfit/package.json') as { version: string };
 
 function positiveInt(value: string): number {
   const n = Number(value);

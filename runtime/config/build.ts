@@ -57,6 +57,7 @@ export async function learnerFromConfig(loaded: LoadedConfig, options: BuildOpti
       baseDir,
       logger: options.logger,
       quiet: options.quiet,
+      strict: config.strict,
     });
   } catch (error) {
     if (!(error instanceof TapfitError)) throw error;

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
+import { importUrl } from '../plugins/import-url.ts';
 import { ConfigError, displayPath, errorSummary } from './errors.ts';
 import { validateConfig } from './validate.ts';
 import type { ResolvedConfig } from './schema.ts';
@@ -33,19 +34,34 @@ export const SEARCH_PLACES = [
 const importLoader: Loader = async (filepath, content) => {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+    mod = (await importUrl(pathToFileURL(filepath).href)) as { default?: unknown };
   } catch (error) {
-    throw (await syntaxError(filepath, content)) ?? error;
+    throw (await syntaxError(filepath, content)) ?? withoutErrorCode(error);
   }
   return mod.default ?? mod;
 };
+
+/**
+ * cosmiconfig takes any ENOENT during a search to mean "this config file does not exist" and moves on to the
+ * next one: a config that exists but fails while loading (it reads a missing `hparams.json`) must be reported,
+ * not skipped, so its error reaches cosmiconfig without the code.
+ */
+function withoutErrorCode(error: unknown): unknown {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code === undefined) return error;
+  return new Error(error.message, { cause: error });
+}
 
 /**
  * Loaders report a syntax error in a config module in their own ways (tsx may even call it a require cycle),
  * so when an import fails, TypeScript's parser says where the file is broken, if it is.
  */
 async function syntaxError(filepath: string, content: string): Promise<Error | null> {
-  const ts = (await import('typescript')).default;
+  let ts: typeof import('typescript');
+  try {
+    ts = (await import('typescript')).default;
+  } catch {
+    return null; // typescript is not installed: the loader's own message stands
+  }
   const out = ts.transpileModule(content, { fileName: filepath, reportDiagnostics: true, compilerOptions: { allowJs: true } });
   const first = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
   if (!first) return null;

@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { TapfitError } from '../../plugin-sdk/index.ts';
+import { TapfitError, type OptionProblem } from '../../plugin-sdk/index.ts';
+
+export { formatKeyPath, showValue } from '../../plugin-sdk/index.ts';
 
 /** One thing wrong with a config: where (`fit.epochs`, `plugins[1][1].maxNorm`; empty for the whole file) and what. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
+export type ConfigProblem = OptionProblem;
 
 /**
  * A config that cannot be used. The message has one line per problem, each naming the file and the key:
@@ -20,30 +19,6 @@ export class ConfigError extends TapfitError {
     this.file = file;
     this.problems = problems;
   }
-}
-
-/** `['plugins', 1, 1, 'maxNorm']` → `plugins[1][1].maxNorm`. */
-export function formatKeyPath(keys: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of keys) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out;
-}
-
-/** A short rendering of a config value for "got …". */
-export function showValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  let text: string;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** The file as a person would name it: relative to the working directory when inside it. */

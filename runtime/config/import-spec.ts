@@ -1,9 +1,10 @@
+import { importUrl } from '../plugins/import-url.ts';
 import { esmInteropHint, moduleUrl } from '../plugins/load-module.ts';
 
 /** Import a module named by a file path (relative to `baseDir`) or a package name (resolved from `baseDir`). */
 export async function importSpec(spec: string, baseDir: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(moduleUrl(spec, baseDir))) as Record<string, unknown>;
+    return await importUrl(moduleUrl(spec, baseDir));
   } catch (error) {
     const hint = esmInteropHint(error);
     if (!hint) throw error;

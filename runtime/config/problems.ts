@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError, errorSummary, formatKeyPath, type ConfigProblem } from './errors.ts';
-import { problemsFromIssues } from './validate.ts';
+import { problemsFromIssues } from '../../plugin-sdk/index.ts';
 
 /** Run `fn`; turn whatever it throws into a `ConfigError` at `keys` (a `ConfigError` passes through). */
 export async function at<T>(file: string, keys: readonly PropertyKey[], fn: () => Promise<T> | T): Promise<T> {

@@ -10,6 +10,7 @@ import { isPresetName, PRESET_NAMES, loadStepper, type OptimizerSpec } from '../
 import { isPathSpecifier, loadModule } from '../plugins/load-module.ts';
 import { loadPlugin, type PluginSpec } from '../plugins/load-plugins.ts';
 import { resolveOrder } from '../plugins/resolve-order.ts';
+import { checkOrderReferences } from '../learner/order-references.ts';
 import type { ModelNeeds } from './factories.ts';
 import { importSpec } from './import-spec.ts';
 import { at, checkOptions, fail } from './problems.ts';
@@ -38,7 +39,7 @@ export async function checkPlugins(loaded: LoadedConfig, needs: ModelNeeds | und
   const defaults = await at(file, ['plugins'], () => Promise.all(DEFAULT_PLUGINS.map((s) => loadPlugin(s, baseDir))));
   const extras = await at(file, ['plugins'], () => Promise.all(extra.map((s) => loadPlugin(s, baseDir))));
   const all = [...defaults.filter((d) => !plugins.some((p) => p.name === d.name)), ...plugins, ...extras.filter((e) => !plugins.some((p) => p.name === e.name))];
-  await at(file, ['plugins'], () => resolveOrder(all));
+  await at(file, ['plugins'], () => checkOrderReferences(resolveOrder(all), config.strict ?? false));
   return all;
 }
 

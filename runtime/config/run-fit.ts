@@ -1,4 +1,5 @@
 import { CancelFitError, definePlugin, type EventName } from '../../plugin-sdk/index.ts';
+import type { DanglingReference } from '../plugins/resolve-order.ts';
 import type { Learner } from '../learner/learner.ts';
 import type { PluginSpec } from '../plugins/load-plugins.ts';
 import { fitFlatCos, fitOneCycle, fitSgdr } from '../fit/variants.ts';
@@ -34,16 +35,18 @@ export interface FitExplanation {
   /** The plugins active during the fit, in resolved order. */
   plugins: string[];
   events: { event: EventName; taps: string[] }[];
+  /** `runBefore`/`runAfter` entries naming a plugin that is not active: ignored when ordering. */
+  dangling: DanglingReference[];
 }
 
 export async function explainFit(learn: Learner, fit: FitConfig): Promise<FitExplanation> {
-  let seen: FitExplanation = { plugins: [], events: [] };
+  let seen: FitExplanation = { plugins: [], events: [], dangling: [] };
   const probe = definePlugin({
     name: PROBE,
     order: Number.NEGATIVE_INFINITY,
     beforeFit(view) {
       const l = view as Learner;
-      seen = { plugins: l.plugins.map((p) => p.name), events: l.explain() };
+      seen = { plugins: l.plugins.map((p) => p.name), events: l.explain(), dangling: l.danglingOrder };
       throw new CancelFitError('tapfit explain');
     },
   });
@@ -51,5 +54,6 @@ export async function explainFit(learn: Learner, fit: FitConfig): Promise<FitExp
   return {
     plugins: seen.plugins.filter((p) => p !== PROBE),
     events: seen.events.map(({ event, taps }) => ({ event, taps: taps.filter((t) => t !== PROBE) })),
+    dangling: seen.dangling,
   };
 }

@@ -122,6 +122,8 @@ export const configSchema = z.strictObject(
       .optional(),
     backend: z.enum(BACKENDS, expecting(`one of ${BACKENDS.map((b) => `"${b}"`).join(', ')}`)).optional(),
     seed: z.number(expecting('an integer')).int(expecting('an integer')).optional(),
+    /** A plugin's runBefore/runAfter naming a plugin that is not loaded is an error, not a warning. */
+    strict: z.boolean(expecting('true or false')).optional(),
     output: z.string(expecting('a directory path')).min(1, expecting('a directory path')).optional(),
   },
   expecting('an object (the tapfit config)'),

@@ -4,6 +4,7 @@ import {
   CancelError,
   FIT_EVENTS,
   PluginError,
+  TapfitError,
   type Learner,
   type LearnerHooks,
 } from '../../plugin-sdk/index.ts';
@@ -37,29 +38,50 @@ interface TapInfo extends TapOwner {
   fn: AnyFn;
 }
 
-function interceptor(event: string) {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * A batch-level handler that returns a promise would run its awaited part after tfjs has taken the gradients
+ * (and its rejection would go unhandled): refused at once, its promise's outcome silenced.
+ */
+function refuseAsync(result: PromiseLike<unknown>, event: string): never {
+  Promise.resolve(result).catch(() => {});
+  throw new TapfitError(
+    'E_PLUGIN_INVALID',
+    `its "${event}" handler returned a promise, but batch-level events are synchronous (tfjs takes the gradients ` +
+      'inside one synchronous call); make the handler synchronous, or move the async work to a fit-level event such as afterEpoch',
+  );
+}
+
+function interceptor(event: string, batchLevel: boolean) {
   return {
     register(tap: TapInfo): TapInfo {
       const fn = tap.fn as unknown as (learn: Learner, ...rest: unknown[]) => unknown;
       const name = tap.name;
       const owner = tap.owner ?? tapContext.current;
-      const wrapped =
-        tap.type === 'promise'
-          ? async (learn: Learner, ...rest: unknown[]) => {
-              try {
-                return await fn(learn, ...rest);
-              } catch (error) {
-                throw wrapError(error, learn, name, event);
-              }
-            }
-          : (learn: Learner, ...rest: unknown[]) => {
-              try {
-                return fn(learn, ...rest);
-              } catch (error) {
-                throw wrapError(error, learn, name, event);
-              }
-            };
-      return { ...tap, owner, fn: wrapped as unknown as AnyFn };
+      if (batchLevel) {
+        const wrapped = (learn: Learner, ...rest: unknown[]) => {
+          try {
+            const result = fn(learn, ...rest);
+            if (isThenable(result)) refuseAsync(result, event);
+            return result;
+          } catch (error) {
+            throw wrapError(error, learn, name, event);
+          }
+        };
+        return { ...tap, owner, fn: wrapped as unknown as AnyFn };
+      }
+      // Fit-level: a sync tap (`hooks.x.tap`) that returns a promise is awaited too, so its rejection fails the fit.
+      const wrapped = async (learn: Learner, ...rest: unknown[]) => {
+        try {
+          return await fn(learn, ...rest);
+        } catch (error) {
+          throw wrapError(error, learn, name, event);
+        }
+      };
+      return { ...tap, owner, type: tap.type === 'async' ? tap.type : 'promise', fn: tap.type === 'async' ? tap.fn : (wrapped as unknown as AnyFn) };
     },
   };
 }
@@ -86,12 +108,12 @@ export function createHooks(): LearnerHooks {
   const hooks: Record<string, SyncHook<[Learner]> | AsyncSeriesHook<[Learner]> | AsyncSeriesHook<[Learner, unknown]>> = {};
   for (const event of BATCH_EVENTS) {
     const hook = new SyncHook<[Learner]>(['learn'], event);
-    hook.intercept(interceptor(event) as never);
+    hook.intercept(interceptor(event, true) as never);
     hooks[event] = hook;
   }
   for (const event of FIT_EVENTS) {
     const hook = new AsyncSeriesHook<[Learner]>(['learn'], event);
-    hook.intercept(interceptor(event) as never);
+    hook.intercept(interceptor(event, false) as never);
     hooks[event] = hook;
   }
   const onError = new AsyncSeriesHook<[Learner, unknown]>(['learn', 'error'], 'onError');

@@ -32,7 +32,8 @@ import { resolveMetric, type MetricSpec } from '../metrics.ts';
 import { toModule } from '../models/layers-module.ts';
 import { resolveOptimizer, type OptimizerSpec } from '../optimizer/index.ts';
 import { loadPlugins, type PluginSpec } from '../plugins/load-plugins.ts';
-import { resolveOrder } from '../plugins/resolve-order.ts';
+import { danglingReferences, resolveOrder, type DanglingReference } from '../plugins/resolve-order.ts';
+import { checkOrderReferences } from './order-references.ts';
 import { createHooks, keepDirectTapsAfterPlugins, untapOwner } from './hooks.ts';
 import { explainHooks, tapPlugins } from './tap-plugins.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
@@ -64,6 +65,11 @@ export interface LearnerOptions {
   /** Where plugins print; default `console.log`, and nothing when `quiet`. */
   logger?: (message: string) => void;
   quiet?: boolean;
+  /**
+   * A `runBefore`/`runAfter` naming a plugin that is not loaded is an error (`E_PLUGIN_INVALID`) rather than a
+   * warning; default false.
+   */
+  strict?: boolean;
 }
 
 export interface FitOptions {
@@ -135,6 +141,8 @@ export class Learner implements LearnerView {
   private activePlugins: Plugin[] = [];
   /** Where relative paths (plugin specifiers, files named in plugin options) resolve from. */
   readonly baseDir: string;
+  /** Order constraints naming absent plugins are errors (see `LearnerOptions.strict`). */
+  readonly strict: boolean;
   private readonly logger: (message: string) => void;
   /** Tensors of the current batch that the learner must dispose when it ends. */
   private readonly batchTensors: tf.Tensor[] = [];
@@ -150,6 +158,7 @@ export class Learner implements LearnerView {
     this.baseDir = options.baseDir ?? process.cwd();
     this.logger = options.quiet ? () => {} : (options.logger ?? ((m) => console.log(m)));
     this.quiet = options.quiet ?? false;
+    this.strict = options.strict ?? false;
   }
 
   /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
@@ -206,10 +215,16 @@ export class Learner implements LearnerView {
     return explainHooks(this);
   }
 
+  /** The active plugins' `runBefore`/`runAfter` entries that name no active plugin (ignored when ordering). */
+  get danglingOrder(): DanglingReference[] {
+    return danglingReferences(this.activePlugins);
+  }
+
   /** Resolve the order of `plugins` and (re)tap them; taps made directly on `hooks` stay, after the plugins. */
   private usePlugins(plugins: readonly Plugin[]): void {
     // Resolve first: a bad set (a cycle, a duplicate name) must leave the current plugins tapped.
     const ordered = resolveOrder(plugins);
+    checkOrderReferences(ordered, this.strict);
     for (const p of this.activePlugins) untapOwner(this.hooks, p);
     this.activePlugins = ordered;
     try {

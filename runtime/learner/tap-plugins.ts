@@ -28,7 +28,8 @@ export function tapPlugins(learn: Learner, plugins: readonly Plugin[]): void {
       const runs = phaseFilter(plugin, event);
       const tap = { name: plugin.name, owner: plugin } as { name: string };
       if (isBatchEvent(event)) {
-        const fn = runs ? (l: Learner) => void (runs(l) && method.call(plugin, l)) : (l: Learner) => void method.call(plugin, l);
+        // The handler's result is passed on: the hook refuses a promise (batch events are synchronous).
+        const fn = runs ? (l: Learner) => (runs(l) ? method.call(plugin, l) : undefined) : (l: Learner) => method.call(plugin, l);
         learn.hooks[event].tap(tap, fn);
       } else {
         learn.hooks[event].tapPromise(tap, async (l: Learner) => {

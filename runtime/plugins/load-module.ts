@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TapfitError } from '../../plugin-sdk/index.ts';
+import { importUrl } from './import-url.ts';
 import { registry, type RegistryKind } from './registry.ts';
 
 export function isPathSpecifier(spec: string): boolean {
@@ -16,7 +17,7 @@ export function isPathSpecifier(spec: string): boolean {
 export async function loadModule(spec: string, kind: RegistryKind, baseDir: string): Promise<Record<string, unknown>> {
   const builtin = registry(kind).get(spec);
   try {
-    return (await import(builtin ?? moduleUrl(spec, baseDir))) as Record<string, unknown>;
+    return await importUrl(builtin ?? moduleUrl(spec, baseDir));
   } catch (error) {
     const what = builtin ? `built-in ${kind}` : isPathSpecifier(spec) ? 'file' : 'package';
     const known = builtin || isPathSpecifier(spec) ? '' : ` (built-in ${kind}s: ${[...registry(kind).keys()].join(', ')})`;

@@ -1,4 +1,4 @@
-import { TapfitError, type Plugin, type PluginFactory } from '../../plugin-sdk/index.ts';
+import { checkPluginKeys, TapfitError, type Plugin, type PluginFactory } from '../../plugin-sdk/index.ts';
 import { loadModule } from './load-module.ts';
 
 /** How a plugin may be named in code or config: `'recorder'`, `['gradient-clip', { maxNorm: 1 }]`, `'./my.ts'`, `'tapfit-plugin-x'`, an object or a factory. */
@@ -56,5 +56,6 @@ function validatePlugin(value: unknown, label: string): Plugin {
       fail(`\`${key}\` must be an array of plugin names`);
     }
   }
+  checkPluginKeys(p, label);
   return value as Plugin;
 }

@@ -2,10 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
-/** The folder of built-in plugins; each sub-folder `plugins/<name>/index.ts` is one plugin. */
+/** The folder of built-in plugins; each sub-folder `plugins/<name>/index.{ts,js}` is one plugin. */
 export const BUILTIN_PLUGIN_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 /** Built-in optimizer steppers: `plugins/steppers/<name>.ts`. */
 export const BUILTIN_STEPPER_DIR = path.join(BUILTIN_PLUGIN_DIR, 'steppers');
+
+/** `.ts` when running from the sources (tsx, vitest), `.js` from the built package. */
+const MODULE_EXT = path.extname(fileURLToPath(import.meta.url));
 
 export type RegistryKind = 'plugin' | 'stepper';
 
@@ -15,15 +18,16 @@ function scan(kind: RegistryKind): Map<string, string> {
   const table = new Map<string, string>();
   if (kind === 'plugin') {
     for (const entry of readdirSync(BUILTIN_PLUGIN_DIR, { withFileTypes: true })) {
-      const index = path.join(BUILTIN_PLUGIN_DIR, entry.name, 'index.ts');
+      const index = path.join(BUILTIN_PLUGIN_DIR, entry.name, `index${MODULE_EXT}`);
       if (entry.isDirectory() && entry.name !== 'steppers' && existsSync(index)) {
         table.set(entry.name, pathToFileURL(index).href);
       }
     }
   } else if (existsSync(BUILTIN_STEPPER_DIR)) {
     for (const file of readdirSync(BUILTIN_STEPPER_DIR)) {
-      if (file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'index.ts') {
-        table.set(file.slice(0, -3), pathToFileURL(path.join(BUILTIN_STEPPER_DIR, file)).href);
+      const name = path.basename(file, MODULE_EXT);
+      if (file.endsWith(MODULE_EXT) && !file.endsWith('.d.ts') && !name.endsWith('.test') && name !== 'index') {
+        table.set(name, pathToFileURL(path.join(BUILTIN_STEPPER_DIR, file)).href);
       }
     }
   }

@@ -11,7 +11,7 @@ export interface Orderable {
 /**
  * Topological order: `runBefore`/`runAfter` are hard constraints; among items free to go next, the lowest
  * `order` (default 0) goes first, then the earliest inserted. A constraint naming an absent item is
- * ignored. A cycle throws `E_ORDER_CYCLE` naming its members.
+ * ignored here ({@link danglingReferences} lists them). A cycle throws `E_ORDER_CYCLE` naming its members.
  */
 export function resolveOrder<T extends Orderable>(items: readonly T[], kind = 'plugin'): T[] {
   const index = new Map<string, number>();
@@ -89,4 +89,23 @@ function findCycle(successors: number[][], inDegree: number[]): number[] {
     }
   }
   return [];
+}
+
+/** A `runBefore`/`runAfter` entry that names no item of the set. */
+export interface DanglingReference {
+  from: string;
+  key: 'runBefore' | 'runAfter';
+  name: string;
+}
+
+/** The order constraints that name an item absent from `items`: a typo, or a plugin that is not loaded. */
+export function danglingReferences(items: readonly Orderable[]): DanglingReference[] {
+  const names = new Set(items.map((i) => i.name));
+  const out: DanglingReference[] = [];
+  for (const item of items) {
+    for (const key of ['runBefore', 'runAfter'] as const) {
+      for (const name of item[key] ?? []) if (!names.has(name)) out.push({ from: item.name, key, name });
+    }
+  }
+  return out;
 }

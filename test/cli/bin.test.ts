@@ -5,14 +5,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const BIN = path.resolve('runtime/cli/bin.js');
+// The bin from the sources, through tsx (the built one, dist/runtime/cli/bin.js, is run by test/package/).
+const BIN = path.resolve('runtime/cli/bin.ts');
+const NODE_ARGS = ['--import', import.meta.resolve('tsx'), '--conditions=tapfit-source'];
 const FIX = path.resolve('test/fixtures/configs');
 const run = promisify(execFile);
 
 /** Run the real `tapfit` bin in a child process; never throws, returns the exit code and both streams. */
 async function tapfit(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [...NODE_ARGS, BIN, ...args], { cwd, timeout: 60_000 });
     return { code: 0, out: stdout, err: stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

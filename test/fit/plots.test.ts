@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Learner } from '../../runtime/learner/learner.ts';
-import { lineChart, writeSvg } from '../../runtime/plot/index.ts';
+import { lineChart, writeSvg } from '../../plugin-sdk/index.ts';
 import type { SuggestedLrs } from '../../runtime/fit/index.ts';
 import { TinyLinear, tinyData } from '../helpers/tiny.ts';
 

@@ -29,9 +29,18 @@ const TAPFIT_KERNELS: readonly TapfitKernel[] = [
 /** Backends whose kernels are complete and native; tapfit leaves them alone. */
 const NATIVE_BACKENDS = new Set(['tensorflow']);
 
-/** tapfit's config per kernel and backend, so a second call can tell its own kernel from a stock one. */
-const ours = new Map<string, KernelConfig>();
-const references = new Map<string, KernelConfig>();
+/**
+ * tapfit's config per kernel and backend, so a second call can tell its own kernel from a stock one. Kept on
+ * `globalThis` under a `Symbol.for` key: tfjs's kernel registry is per process, so a second copy of tapfit (a
+ * plugin package's own) finds the kernels the first registered and registers nothing again.
+ */
+interface KernelTables {
+  ours: Map<string, KernelConfig>;
+  references: Map<string, KernelConfig>;
+}
+const KERNELS_KEY = Symbol.for('tapfit.kernels');
+const tables = ((globalThis as { [KERNELS_KEY]?: KernelTables })[KERNELS_KEY] ??= { ours: new Map(), references: new Map() });
+const { ours, references } = tables;
 const key = (kernelName: string, backendName: string): string => `${kernelName}@${backendName}`;
 
 /**

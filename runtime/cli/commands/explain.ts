@@ -13,7 +13,7 @@ export interface ExplainFlags {
 export function formatExplain(
   source: string,
   fitLabel: string,
-  { plugins, events }: FitExplanation,
+  { plugins, events, dangling }: FitExplanation,
   stepperNames: readonly string[],
 ): string {
   const width = Math.max(...events.map((e) => e.event.length));
@@ -29,6 +29,10 @@ export function formatExplain(
     '',
     `optimizer steppers (in order): ${stepperNames.join(' → ')}`,
   ];
+  if (dangling.length > 0) {
+    lines.push('', 'order constraints naming plugins that are not loaded (ignored; `strict: true` makes them errors):');
+    lines.push(...dangling.map((d) => `  ${d.from}: ${d.key} "${d.name}"`));
+  }
   return lines.join('\n');
 }
 

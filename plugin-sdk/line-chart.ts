@@ -1,11 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
-export { renderSvg, writeSvg } from '../../plugin-sdk/charts.ts';
 
 /**
- * Charts for apps and examples (e.g. several runs' loss curves on one chart): vega-lite specs rendered to
- * SVG by vega, headless. The recorder's own charts (`learn.recorder.plotLoss` …) live with the plugin.
+ * A line chart of several series (e.g. runs' loss curves) as a vega-lite spec, for `writeSvg`.
  */
-
 export interface LineSeries {
   name: string;
   x: readonly number[];
