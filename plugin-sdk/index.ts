@@ -11,7 +11,7 @@ export * from './stepper.ts';
 export * from './tracker.ts';
 export * from './checkpoint.ts';
 export * from './schedules.ts';
-export { tf, provideTf, type Tf } from './tf.ts';
+export { tf, type Tf } from './tf.ts';
 export * from './did-you-mean.ts';
 export * from './option-problems.ts';
 export * from './charts.ts';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { provideTf, TapfitError } from '../../plugin-sdk/index.ts';
+import { TapfitError } from '../../plugin-sdk/index.ts';
+import { provideTf } from '../../plugin-sdk/tf.ts';
 import { registerTapfitKernels } from './kernels/register.ts';
 import { silenceNodeBanner, useCpuBackend, useNativeBackend, useWasmBackend } from './load.ts';
 import { checkTrainingKernels } from './startup-check.ts';

@@ -6,7 +6,8 @@ import { danglingReferences, type DanglingReference, type Orderable } from '../p
 const warned = new Set<string>();
 
 function describe(ref: DanglingReference, loaded: readonly string[]): string {
-  const hint = didYouMean(ref.name, [...loaded, ...registry('plugin').keys()]);
+  const known = [...loaded, ...registry('plugin').keys()];
+  const hint = known.includes(ref.name) ? '' : didYouMean(ref.name, known);
   return `plugin "${ref.from}": ${ref.key} names "${ref.name}", which is not loaded${hint}`;
 }
 

@@ -61,6 +61,11 @@ const CASES: BadCase[] = [
   { name: 'TypeScript syntax error', file: 'syntax.config.ts', content: "const n: number = 1;\nexport default { model: 'mnist-mlp', data: ", key: '', says: /^cannot load the config: syntax error \(line 2, column 43\): Expression expected\.$/ },
   { name: 'JavaScript syntax error', file: '.tapfitrc.mjs', content: "export default { model: 'mnist-mlp' data: 'mnist' };", key: '', says: /^cannot load the config: syntax error \(line 1, column 37\): ',' expected\.$/ },
   { name: 'config module that throws', file: 'throws.config.mjs', content: "throw new Error('TAPFIT_DATA is not set');", key: '', says: /cannot load the config: TAPFIT_DATA is not set/ },
+  { name: 'misspelt option of a built-in plugin', file: 'clip-typo.json', content: { ...ok, plugins: [['gradient-clip', { maxnorm: 0.1 }]] }, key: 'plugins[0][1].maxnorm', says: /^unknown key \(did you mean "maxNorm"\?\) \(an option of plugin "gradient-clip"\)$/ },
+  { name: 'misspelt option of early-stopping', file: 'patience-typo.json', content: { ...ok, plugins: [['early-stopping', { patiense: 3 }]] }, key: 'plugins[0][1].patiense', says: /^unknown key \(did you mean "patience"\?\)/ },
+  { name: 'built-in plugin option of the wrong type', file: 'clip-type.json', content: { ...ok, plugins: [['gradient-clip', { maxNorm: 'big' }]] }, key: 'plugins[0][1].maxNorm', says: /^expected number, got "big" \(an option of plugin "gradient-clip"\)$/ },
+  { name: 'strict: an order constraint naming a plugin that is not loaded', file: 'strict.json', content: { ...ok, strict: true, plugins: [plugin('runs-before-typo')] }, key: 'plugins', says: /runBefore names "gradient-clp", which is not loaded \(did you mean "gradient-clip"\?\)/ },
+  { name: 'strict given as a string', file: 'strict-type.json', content: { ...ok, strict: 'yes' }, key: 'strict', says: /^expected true or false, got "yes"$/ },
   { name: 'empty file', file: 'empty.json', content: '', key: '', says: /the file is empty/ },
   { name: 'unreadable file (a folder)', file: 'a-folder', key: '', says: /cannot read the file: it is not a regular file/, configArg: 'a-folder' },
   { name: 'file that does not exist', file: 'missing.json', key: '', says: /no such file/, configArg: 'missing.json' },
@@ -109,6 +114,19 @@ describe('invalid configs exit 2 with a message naming the file and the key', ()
     const io = bufferIO(folder);
     expect(await main(['fit', '--config', 'c.json'], io)).toBe(2);
     for (const key of ['model', 'data', 'fit.epochs', 'fit.lr', 'extra']) expect(io.stderrText).toContain(`c.json: ${key}: `);
+  });
+
+  it('a discovered config that fails while loading is reported, not skipped for the next config up the tree', async () => {
+    const project = path.join(dir, 'discovered');
+    mkdirSync(path.join(project, 'sub'), { recursive: true });
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', type: 'module', tapfit: ok }));
+    writeFileSync(
+      path.join(project, 'sub', 'tapfit.config.mjs'),
+      "import { readFileSync } from 'node:fs';\nexport default JSON.parse(readFileSync(new URL('./hparams.json', import.meta.url), 'utf8'));\n",
+    );
+    const io = bufferIO(path.join(project, 'sub'));
+    expect(await main(['fit', '--quiet'], io)).toBe(2);
+    expect(io.stderrText).toMatch(/^tapfit\.config\.mjs: cannot load the config: ENOENT: no such file or directory, open '.*hparams\.json'$/m);
   });
 
   it('--debug adds the stack of the cause', async () => {
