@@ -30,4 +30,4 @@ export {
 export * from '../plugin-sdk/index.ts';
 export * from './schedules.ts';
 export * from './fit/index.ts';
-export { lineChart, renderSvg, writeSvg, type LineChartOptions, type LineSeries } from './plot/index.ts';
+export { lineChart, renderPng, renderSvg, writeChart, writeSvg, type LineChartOptions, type LineSeries, type PngOptions } from './plot/index.ts';

@@ -1,9 +1,9 @@
 import type { TopLevelSpec } from 'vega-lite';
-export { renderSvg, writeSvg } from '../../plugin-sdk/charts.ts';
+export { renderPng, renderSvg, writeChart, writeSvg, chartFormat, type PngOptions } from '../../plugin-sdk/charts.ts';
 
 /**
  * Charts for apps and examples (e.g. several runs' loss curves on one chart): vega-lite specs rendered to
- * SVG by vega, headless. The recorder's own charts (`learn.recorder.plotLoss` …) live with the plugin.
+ * SVG by vega, headless, or to PNG (`writeChart` picks by the file's extension). The recorder's own charts (`learn.recorder.plotLoss` …) live with the plugin.
  */
 
 export interface LineSeries {
