@@ -50,20 +50,17 @@ export default definePluginFactory({
       runAfter: ['recorder'],
       /** The page's address once the server listens (`''` before the first fit). */
       url: '',
+      /** Given to `Learner.create`, the page is up (waiting) before the first fit. */
+      async afterCreate(learn: Learner) {
+        await this.start(learn);
+      },
       async beforeFit(learn: Learner) {
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "dashboard" draws the recorder\'s values, but the "recorder" plugin is not loaded');
-        if (!server?.listening) {
-          server = new DashboardServer(o.host);
-          this.url = await server.listen(o.port);
-          const line = `dashboard: ${this.url}`;
-          // The address is the one thing a quiet run must still say.
-          if (learn.quiet) process.stderr.write(`${line}\n`);
-          else learn.log(line);
-        }
+        await this.start(learn);
         runs += 1;
         notesAtStart = learn.recorder.notes.length;
         feed = new RunFeed(runs, o.title, learn, pluginOrder(learn));
-        server.setSource(feed);
+        server!.setSource(feed);
         lastFlush = performance.now();
       },
       afterBatch(learn: Learner) {
@@ -87,6 +84,15 @@ export default definePluginFactory({
         feed?.finish('failed', error instanceof Error ? error.message : String(error));
         flush();
         feed = null;
+      },
+      async start(learn: Learner): Promise<void> {
+        if (server?.listening) return;
+        server = new DashboardServer(o.host);
+        this.url = await server.listen(o.port);
+        const line = `dashboard: ${this.url}`;
+        // The address is the one thing a quiet run must still say.
+        if (learn.quiet) process.stderr.write(`${line}\n`);
+        else learn.log(line);
       },
       /** Stop the server now (open pages keep what they show). */
       async close(): Promise<void> {

@@ -99,7 +99,8 @@ export class DashboardServer {
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden host\n');
       return;
     }
-    const route = new URL(req.url ?? '/', 'http://x').pathname;
+    // The path as sent, up to any query: matched against the fixed table, never resolved or decoded.
+    const route = (req.url ?? '/').split('?')[0];
     if (route === '/events') return this.stream(req, res);
     if (route === '/state.json') {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
