@@ -107,7 +107,8 @@ export const PAGE_JS = String.raw`(function () {
       var opts = {
         title: title, width: width, height: 260,
         scales: { x: { time: false } },
-        axes: [{ label: xLabel }, {}],
+        // Batches and epochs are whole numbers: no ticks between them.
+        axes: [{ label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000] }, {}],
         series: [{ label: xLabel }].concat(series.map(function (s, i) {
           return { label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true,
                    points: { show: s.points ? true : undefined, size: 6 } };
