@@ -111,3 +111,17 @@ describe('tapfit fit writes history.json and the plots; tapfit plot draws a fini
     expect(empty.err).toMatch(/holds no history\.json, last\.tapfit or checkpoints\/last\.tapfit/);
   });
 });
+
+describe('tapfit fit --dashboard', () => {
+  it('serves the dashboard while training (URL printed), and stops it when the command ends', async () => {
+    const dir = withConfig({ model: 'mnist-mlp', data: tinyMnist, fit: { epochs: 1, lr: 0.01 } });
+    const r = await run(['fit', '--dashboard', '--no-plots'], dir);
+    expect(r.code, r.err).toBe(0);
+    const url = r.out.match(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m)?.[1];
+    expect(url).toBeDefined();
+    await expect(fetch(url!)).rejects.toThrow();
+    const bad = await run(['fit', '--dashboard', '99999'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--dashboard \[port\].*expected a port number \(0 for a free one\), got "99999"/);
+  });
+});
