@@ -49,6 +49,13 @@ export interface Delta {
   iters: number[];
 }
 
+interface Series {
+  metricNames: readonly string[];
+  losses: readonly number[];
+  hps: Readonly<Record<string, readonly number[]>>;
+  iters: readonly number[];
+}
+
 /** NaN/Infinity become null: JSON has no such numbers, and the page draws a gap. */
 const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -71,6 +78,7 @@ export class RunFeed {
   private readonly rows: (number | string | null)[][] = [];
   private readonly started = performance.now();
   private batchesDone = 0;
+  private frozen: Series | null = null;
   /** The epoch of this fit's first batch (a resumed fit starts past 0). */
   private startEpoch: number | null = null;
   status: RunStatus;
@@ -101,40 +109,54 @@ export class RunFeed {
     this.position();
   }
 
+  /** The run ended: its series are copied, so that later fits (an lrFind sweep) do not change what the page shows. */
   finish(state: 'finished' | 'cancelled' | 'failed', message: string | null): void {
     this.position();
     this.status = { ...this.status, state, message, eta: state === 'finished' ? 0 : null, phase: null };
+    const r = this.learn.recorder;
+    this.frozen = {
+      metricNames: [...(r?.metricNames ?? [])],
+      losses: [...(r?.losses ?? [])],
+      hps: Object.fromEntries(Object.entries(r?.hps ?? {}).map(([k, v]) => [k, [...v]])),
+      iters: [...(r?.iters ?? [])],
+    };
+  }
+
+  /** The recorder's series while the run goes on, their copy once it has ended. */
+  private series(): Series {
+    if (this.frozen) return this.frozen;
+    const r = this.learn.recorder;
+    return { metricNames: r?.metricNames ?? [], losses: r?.losses ?? [], hps: r?.hps ?? {}, iters: r?.iters ?? [] };
   }
 
   snapshot(): Snapshot {
-    const r = this.learn.recorder;
-    const losses = (r?.losses ?? []).map(finite);
+    const r = this.series();
     return {
       run: this.run,
       title: this.title,
       status: { ...this.status },
-      metricNames: [...(r?.metricNames ?? [])],
-      losses,
-      hps: Object.fromEntries(Object.entries(r?.hps ?? {}).map(([k, v]) => [k, v.map(finite)])),
+      metricNames: [...r.metricNames],
+      losses: r.losses.map(finite),
+      hps: Object.fromEntries(Object.entries(r.hps).map(([k, v]) => [k, v.map(finite)])),
       rows: this.rows.map((row) => [...row]),
-      iters: [...(r?.iters ?? [])],
+      iters: [...r.iters],
       order: this.order,
     };
   }
 
   delta(): Delta {
-    const r = this.learn.recorder;
-    const all = r?.losses ?? [];
+    const r = this.series();
+    const all = r.losses;
     const from = Math.min(this.sentLosses, all.length);
     const delta: Delta = {
       run: this.run,
       status: { ...this.status },
       from,
       losses: all.slice(from).map(finite),
-      hps: Object.fromEntries(Object.entries(r?.hps ?? {}).map(([k, v]) => [k, v.slice(from, all.length).map(finite)])),
+      hps: Object.fromEntries(Object.entries(r.hps).map(([k, v]) => [k, v.slice(from, all.length).map(finite)])),
       rowsFrom: this.sentRows,
       rows: this.rows.slice(this.sentRows).map((row) => [...row]),
-      iters: [...(r?.iters ?? [])],
+      iters: [...r.iters],
     };
     this.sentLosses = all.length;
     this.sentRows = this.rows.length;

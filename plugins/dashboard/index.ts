@@ -57,6 +57,8 @@ export default definePluginFactory({
       async beforeFit(learn: Learner) {
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "dashboard" draws the recorder\'s values, but the "recorder" plugin is not loaded');
         await this.start(learn);
+        // As fastai's ShowGraphCallback: an lr-finder sweep is not shown as a run (the page keeps the last one).
+        if (learn.plugin('lr-finder')) return;
         runs += 1;
         notesAtStart = learn.recorder.notes.length;
         feed = new RunFeed(runs, o.title, learn, pluginOrder(learn));

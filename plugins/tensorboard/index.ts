@@ -37,8 +37,8 @@ function freshFolder(dir: string, name: string): string {
  * Writes TensorBoard event files (fastai's `TensorBoardCallback`, Keras' `TensorBoard`): per training batch
  * `batch/smooth_loss` and `batch/<hyper>` (lr, mom, wd, … of the last parameter group) at step = training
  * batches so far; per epoch `epoch/<column>` (train_loss, valid_loss, every metric) at step = epoch; with
- * `histograms`, `weights/<parameter>` per epoch. One folder per fit under `logDir`; each record is written
- * straight to the file, so what a crash leaves is readable up to the last whole record.
+ * `histograms`, `weights/<parameter>` per epoch. One folder per fit under `logDir` (none for an `lrFind` sweep);
+ * each record is written straight to the file, so what a crash leaves is readable up to the last whole record.
  *
  * ```ts
  * await learn.fit(5, 1e-2, { plugins: [['tensorboard', { logDir: 'runs', histograms: true }]] });
@@ -70,6 +70,8 @@ export default definePluginFactory({
       beforeFit(learn: Learner) {
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "tensorboard" writes the recorder\'s values, but the "recorder" plugin is not loaded');
         close();
+        // As fastai's TensorBoardCallback: an lr-finder sweep is not a run (its fd stays null: nothing is written).
+        if (learn.plugin('lr-finder')) return;
         const started = new Date();
         this.runDir = freshFolder(path.resolve(learn.baseDir, o.logDir), o.runName ?? defaultRunName(started));
         mkdirSync(this.runDir, { recursive: true });
@@ -80,12 +82,13 @@ export default definePluginFactory({
         write(fileVersionEvent(now()));
       },
       afterBatch(learn: Learner) {
-        if (learn.training && o.batchEvery > 0 && learn.trainIter % o.batchEvery === 0) this.writeBatches(learn);
+        if (fd !== null && learn.training && o.batchEvery > 0 && learn.trainIter % o.batchEvery === 0) this.writeBatches(learn);
       },
       afterTrain(learn: Learner) {
-        if (o.batchEvery > 0) this.writeBatches(learn);
+        if (fd !== null && o.batchEvery > 0) this.writeBatches(learn);
       },
       afterEpoch(learn: Learner) {
+        if (fd === null) return;
         const r = learn.recorder!;
         const row = r.values.at(-1) ?? [];
         const names = r.metricNames.slice(1, 1 + row.length);

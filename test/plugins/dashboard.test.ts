@@ -192,6 +192,17 @@ describe('dashboard plugin (server and event stream)', () => {
     expect(snap.run).toBe(3);
   });
 
+  it('an lrFind sweep is not shown as a run: the page keeps the last fit', async () => {
+    const { learn, dashboard } = await learner(4);
+    await learn.fit(1, 1e-2);
+    const before = (await (await fetch(`${dashboard.url}state.json`)).json()) as Snapshot;
+    await learn.lrFind({ numIt: 12 });
+    const after = (await (await fetch(`${dashboard.url}state.json`)).json()) as Snapshot;
+    expect(after).toEqual({ ...before, status: { ...before.status } });
+    expect(after.run).toBe(1);
+    expect(after.losses).toHaveLength(4);
+  });
+
   it('close() stops the server; options are strict; a port in use is a clear error', async () => {
     const { learn, dashboard } = await learner(1);
     await learn.fit(1);

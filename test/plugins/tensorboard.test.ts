@@ -212,6 +212,15 @@ describe('tensorboard plugin', () => {
     expect(events.flatMap((e) => e.summary?.value.map((v) => v.tag) ?? [])).toEqual(['epoch/train_loss', 'epoch/valid_loss']);
   });
 
+  it('writes nothing for an lrFind sweep (as fastai), then a run for the next fit', async () => {
+    const dir = tempDir();
+    const learn = await Learner.create({ model: new TinyLinear(), dls: tinyData(4, 1, 2), lossFunc: 'mse', backend: 'cpu', quiet: true, baseDir: dir, plugins: [['tensorboard', { runName: 'r' }]] });
+    await learn.lrFind({ numIt: 10 });
+    expect(readdirSync(dir)).toEqual([]);
+    await learn.fit(1);
+    expect(readdirSync(path.join(dir, 'runs'))).toEqual(['r']);
+  });
+
   it('rejects unknown or bad options, naming the plugin and the key', async () => {
     const learn = await Learner.create({ model: new TinyLinear(), dls: tinyData(1, 1, 2), lossFunc: 'mse', backend: 'cpu', quiet: true });
     await expect(learn.fit(1, undefined, { plugins: [['tensorboard', { logdir: 'x' }]] })).rejects.toThrow(/plugin "tensorboard": invalid options:.*logdir/);
