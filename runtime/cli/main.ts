@@ -75,6 +75,7 @@ function buildProgram(io: CliIO, result: { code: number; debug: boolean }): Comm
     .option('--end-lr <x>', 'highest lr tried (default 10)', positiveNumber)
     .option('--num-it <n>', 'number of batches (default 100)', positiveInt)
     .option('-o, --output <dir>', 'where to write lr-find.svg')
+    .option('--plot <file>', 'write the plot here instead, as SVG or PNG by the extension (lr-find.png)')
     .option('-q, --quiet', 'print only the suggestions')
     .addOption(debugOption())
     .action(async (opts) => {

@@ -125,3 +125,16 @@ describe('tapfit fit --dashboard', () => {
     expect(bad.err).toMatch(/--dashboard \[port\].*expected a port number \(0 for a free one\), got "99999"/);
   });
 });
+
+describe('tapfit lr-find --plot', () => {
+  it('writes the plot as PNG when the file says so; another extension exits 2 before the sweep', async () => {
+    const dir = withConfig({ model: 'mnist-mlp', data: tinyMnist, lrFind: { numIt: 20 } });
+    const r = await run(['lr-find', '--plot', 'plots/lr.png'], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`plot written to ${path.join('plots', 'lr.png')}`);
+    readPng(path.join(dir, 'plots', 'lr.png'));
+    const bad = await run(['lr-find', '--plot', 'lr.gif'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/chart file ".*lr\.gif": expected a name ending in \.svg or \.png/);
+  });
+});

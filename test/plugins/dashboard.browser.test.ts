@@ -73,7 +73,7 @@ describe.skipIf(!chromiumPath)('dashboard in a real browser (chromium)', () => {
         await holds.get(l.epoch)!.promise;
       },
     });
-    const slow = definePlugin({ name: 'slow', afterBatch: () => { const t = performance.now(); while (performance.now() - t < 15) { /* a slower batch */ } } });
+    const slow = definePlugin({ name: 'slow', afterBatch: () => { const t = performance.now(); while (performance.now() - t < 25) { /* a slower batch */ } } });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     const waitPoints = (chart: string, n: number) =>
       page.waitForFunction(([id, k]) => Number(document.getElementById(id as string)?.getAttribute('data-points')) === k, [chart, n] as const);
