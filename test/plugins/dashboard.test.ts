@@ -192,6 +192,14 @@ describe('dashboard plugin (server and event stream)', () => {
     expect(snap.run).toBe(3);
   });
 
+  it('binds elsewhere only when asked by host (then any Host header is served)', async () => {
+    const { learn, dashboard } = await learner(1, { host: '0.0.0.0' });
+    await learn.fit(1);
+    expect(dashboard.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/$/);
+    const port = new URL(dashboard.url).port;
+    expect((await get(`http://127.0.0.1:${port}/`, '/', { host: `trainer.lan:${port}` })).status).toBe(200);
+  });
+
   it('an lrFind sweep is not shown as a run: the page keeps the last fit', async () => {
     const { learn, dashboard } = await learner(4);
     await learn.fit(1, 1e-2);
