@@ -24,12 +24,15 @@ export interface RecorderView {
   /** The smoothed training loss after the last training batch (reads any batch losses not read yet). */
   readonly smoothLoss: number | null;
   addNote(note: string): void;
-  /** Smoothed training loss per batch (skipping the first `skipStart`, default 5) and valid loss per epoch. */
-  plotLoss?(file: string, options?: { skipStart?: number; withValid?: boolean }): Promise<void>;
+  /**
+   * Smoothed training loss per batch (skipping the first `skipStart`, default 5) and valid loss per epoch.
+   * Every plot is written as SVG or PNG, chosen by the file's extension (`.svg`, `.png`).
+   */
+  plotLoss(file: string, options?: { skipStart?: number; withValid?: boolean }): Promise<void>;
   /** One panel per hyper (default: those that changed during training). */
-  plotSched?(file: string, keys?: readonly string[]): Promise<void>;
+  plotSched(file: string, keys?: readonly string[]): Promise<void>;
   /** Loss against lr (log x, last `skipEnd` points dropped, default 5), with the suggestions marked. */
-  plotLrFind?(file: string, suggestions?: Readonly<Record<string, number | LrPoint>>, options?: { skipEnd?: number }): Promise<void>;
+  plotLrFind(file: string, suggestions?: Readonly<Record<string, number | LrPoint>>, options?: { skipEnd?: number }): Promise<void>;
 }
 
 /** A point on the LR finder's curve. */

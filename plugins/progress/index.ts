@@ -5,12 +5,20 @@ import { definePlugin, definePluginFactory, type Learner } from '../../plugin-sd
 const options = z.object({
   /** Draw a progress bar per phase; default: when stdout is a terminal and the learner is not quiet. */
   bar: z.boolean().optional(),
+  /**
+   * Without a bar (stdout not a terminal: a log file, CI), print a progress line at most every this many
+   * seconds: position, smoothed loss, rate and the fit's ETA. 0: after every batch; omitted: every 10 s.
+   */
+  lineEvery: z.number().min(0).default(10),
 });
 
 /**
  * fastai's ProgressCallback: a progress bar over each training and validation phase (with the smoothed
  * loss), and the epoch table `epoch | train_loss | valid_loss | <metrics> | time` printed through
  * `learn.log` as each epoch ends, followed by any recorder notes. Silent during `lrFind`.
+ *
+ * Where stdout is not a terminal there is no bar; instead a line every `lineEvery` seconds
+ * (`epoch 1/2  train 120/469  loss 0.4123  52.3 batches/s  eta 00:21`), between the table's rows.
  *
  * ```ts
  * const learn = await Learner.create({ model, dls, metrics: ['accuracy'], plugins: ['progress'] });
@@ -33,10 +41,12 @@ export default definePluginFactory({
       columns: [] as string[],
       notesShown: 0,
       bar: null as cliProgress.SingleBar | null,
+      lines: null as ProgressLines | null,
       beforeFit(learn) {
         this.active = !learn.plugin('lr-finder');
         if (!this.active) return;
         this.showBar = o.bar ?? (Boolean(process.stdout.isTTY) && !learn.quiet);
+        this.lines = this.showBar || learn.quiet ? null : new ProgressLines(o.lineEvery * 1000);
         this.notesShown = 0;
         const names = learn.recorder?.metricNames ?? [];
         // fastprogress' console table: headers padded to 8 characters, joined by two spaces.
@@ -52,6 +62,10 @@ export default definePluginFactory({
       afterBatch(learn) {
         const loss = learn.smoothLoss;
         this.bar?.update(learn.iter + 1, { loss: learn.training && loss !== null ? `loss ${loss.toFixed(4)}` : '' });
+        if (this.active) {
+          const line = this.lines?.afterBatch(learn);
+          if (line) learn.log(line);
+        }
       },
       afterTrain() {
         this.stopBar();
@@ -67,10 +81,12 @@ export default definePluginFactory({
       },
       afterFit(learn) {
         this.stopBar();
+        this.lines = null;
         if (this.active) this.showNotes(learn);
       },
       onError() {
         this.stopBar();
+        this.lines = null;
       },
       startBar(learn: Learner, phase: string) {
         this.stopBar();
@@ -98,4 +114,41 @@ export function formatCell(cell: number | string | null, column: number): string
   if (cell === null) return '';
   if (typeof cell === 'string') return cell;
   return column === 0 ? String(cell) : cell.toFixed(6);
+}
+
+/** `mm:ss`, or `h:mm:ss` past an hour. */
+function clock(seconds: number): string {
+  const t = Math.max(0, Math.round(seconds));
+  const pad = (x: number) => String(x).padStart(2, '0');
+  const [h, m, sec] = [Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60];
+  return h ? `${h}:${pad(m)}:${pad(sec)}` : `${pad(m)}:${pad(sec)}`;
+}
+
+/**
+ * The bar's stand-in where there is no terminal: one compact line at most every `everyMs`. The rate counts
+ * every batch of this fit (training and validation), and the ETA is the batches left in the fit at that rate.
+ */
+export class ProgressLines {
+  private readonly start = performance.now();
+  private last = this.start;
+  private done = 0;
+  private firstEpoch: number | null = null;
+
+  constructor(private readonly everyMs: number) {}
+
+  /** The line to print after this batch, or null when the last one is too recent. */
+  afterBatch(learn: Learner): string | null {
+    this.firstEpoch ??= learn.epoch;
+    this.done += 1;
+    const now = performance.now();
+    if (now - this.last < this.everyMs) return null;
+    this.last = now;
+    const seconds = (now - this.start) / 1000;
+    const rate = seconds > 0 ? this.done / seconds : 0;
+    const total = (learn.nEpoch - this.firstEpoch) * (learn.dls.train.length + learn.dls.valid.length);
+    const eta = rate > 0 ? clock((total - this.done) / rate) : '--:--';
+    const phase = learn.training ? 'train' : 'valid';
+    const loss = learn.training && learn.smoothLoss !== null ? `  loss ${learn.smoothLoss.toFixed(4)}` : '';
+    return `epoch ${learn.epoch + 1}/${learn.nEpoch}  ${phase} ${learn.iter + 1}/${learn.nIter}${loss}  ${rate.toFixed(1)} batches/s  eta ${eta}`;
+  }
 }

@@ -59,7 +59,7 @@ export type RecorderOptions = z.input<typeof options>;
  * const learn = await Learner.create({ model, dls, metrics: ['accuracy'] }); // recorder included
  * await learn.fitOneCycle(3, 1e-2);
  * console.log(learn.recorder!.values.at(-1));
- * await learn.recorder!.plotLoss!('loss.svg');
+ * await learn.recorder!.plotLoss('loss.png'); // or .svg
  * ```
  */
 export default definePluginFactory({

@@ -17,6 +17,12 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 65535) throw new InvalidArgumentError(`expected a port number (0 for a free one), got "${value}"`);
+  return n;
+}
+
 const configOption = () => new Option('-c, --config <file>', 'use this config file instead of searching for one');
 const debugOption = () => new Option('--debug', 'print stack traces of errors');
 
@@ -53,6 +59,8 @@ function buildProgram(io: CliIO, result: { code: number; debug: boolean }): Comm
     .option('-o, --output <dir>', 'where to write history.json (default: the config\'s `output`, or ./out beside the config)')
     .option('--resume [dir]', 'continue from the last checkpoint (default folder: save-model\'s dir, else <output>/checkpoints); Ctrl-C writes one there and exits 130')
     .option('-q, --quiet', 'no progress bars, tables or plugin messages')
+    .option('--dashboard [port]', 'show training live in the browser (http://127.0.0.1:<port>/, default a free port)', port)
+    .option('--no-plots', 'do not write the loss, metrics and schedule plots (PNG) beside history.json')
     .addOption(debugOption())
     .action(async (opts) => {
       debugOf(opts);
@@ -67,11 +75,24 @@ function buildProgram(io: CliIO, result: { code: number; debug: boolean }): Comm
     .option('--end-lr <x>', 'highest lr tried (default 10)', positiveNumber)
     .option('--num-it <n>', 'number of batches (default 100)', positiveInt)
     .option('-o, --output <dir>', 'where to write lr-find.svg')
+    .option('--plot <file>', 'write the plot here instead, as SVG or PNG by the extension (lr-find.png)')
     .option('-q, --quiet', 'print only the suggestions')
     .addOption(debugOption())
     .action(async (opts) => {
       debugOf(opts);
       await run(async () => (await import('./commands/lr-find.ts')).lrFindCommand(opts, io))();
+    });
+
+  program
+    .command('plot')
+    .description('draw the loss, per-epoch metrics and schedules of a finished run (from history.json, a checkpoint or a run folder)')
+    .argument('<source>', 'history.json, a checkpoint (.tapfit) or a run folder')
+    .option('-o, --output <path>', 'a .png/.svg file for one figure with every chart, or a folder for loss/metrics/sched charts (default: beside the source)')
+    .option('--format <png|svg>', 'format of the charts written to a folder (default png)')
+    .addOption(debugOption())
+    .action(async (source: string, opts) => {
+      debugOf(opts);
+      await run(async () => (await import('./commands/plot.ts')).plotCommand(source, opts, io))();
     });
 
   program

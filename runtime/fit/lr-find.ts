@@ -9,7 +9,7 @@ export interface LrFindOptions {
   stopDiv?: boolean;
   /** More suggestion functions, keyed by name (the four built-ins always run). */
   suggest?: Readonly<Record<string, SuggestFn>>;
-  /** Write the LR finder chart (SVG) here, with the suggestions marked. */
+  /** Write the LR finder chart here, with the suggestions marked: SVG or PNG by the extension (`lr.svg`, `lr.png`). */
   plot?: string;
 }
 
@@ -50,7 +50,7 @@ export async function lrFind(learn: Learner, options: LrFindOptions = {}): Promi
     suggestions[name] = lr;
     points[name] = point;
   }
-  if (options.plot) await recorder.plotLrFind?.(options.plot, points);
+  if (options.plot) await recorder.plotLrFind(options.plot, points);
   const { valley, minimum, steep, slide } = suggestions;
   return { valley, minimum, steep, slide, suggestions, points, lrs, losses };
 }

@@ -72,6 +72,50 @@ describe('progress', () => {
     expect(forced.learn.plugin<{ name: string; showBar: boolean }>('progress')!.showBar).toBe(false);
   });
 
+  it('without a terminal, prints a line per batch with lineEvery 0: position, smoothed loss, rate, ETA; the table stays', async () => {
+    const { learn, lines } = await withLog({ plugins: [['progress', { lineEvery: 0 }]] });
+    await learn.fit(2, 1e-2);
+    const progress = lines.filter((l) => l.startsWith('epoch ') && !l.startsWith('epoch     '));
+    // tinyData(4, 2, 2): 4 training and 2 validation batches per epoch.
+    const re = /^epoch (\d)\/2 {2}(train|valid) (\d)\/(\d)(?: {2}loss (\d+\.\d{4}))? {2}(\d+\.\d) batches\/s {2}eta (\d\d:\d\d)$/;
+    expect(progress.map((l) => l.match(re)?.slice(1, 5).join(' '))).toEqual([
+      ...['1 train 1 4', '1 train 2 4', '1 train 3 4', '1 train 4 4', '1 valid 1 2', '1 valid 2 2'],
+      ...['2 train 1 4', '2 train 2 4', '2 train 3 4', '2 train 4 4', '2 valid 1 2', '2 valid 2 2'],
+    ]);
+    // The loss shown is the recorder's smoothed loss after that batch; validation lines show none.
+    const trainLosses = progress.filter((l) => l.includes(' train ')).map((l) => l.match(re)![5]);
+    expect(trainLosses).toEqual(learn.recorder!.losses.map((v) => v.toFixed(4)));
+    expect(progress.filter((l) => l.includes(' valid ')).every((l) => !l.includes('loss'))).toBe(true);
+    expect(progress.at(-1)!.match(re)![7]).toBe('00:00');
+    // The table rows still come at the end of each epoch, after that epoch's progress lines.
+    const header = lines.findIndex((l) => l.startsWith('epoch     train_loss'));
+    expect(header).toBe(0);
+    expect(lines[7]).toMatch(/^0\s+\d+\.\d{6}/);
+    expect(lines[14]).toMatch(/^1\s+\d+\.\d{6}/);
+    expect(lines).toHaveLength(15);
+  });
+
+  it('throttles the lines to one per lineEvery seconds', async () => {
+    const slow = definePlugin({ name: 'slow', afterBatch: () => { const t = performance.now(); while (performance.now() - t < 15) { /* a 15 ms batch */ } } });
+    const times: number[] = [];
+    const { learn } = await withLog({
+      plugins: [['progress', { lineEvery: 0.1 }], slow],
+      logger: (m) => void (/ batches\/s /.test(m) && times.push(performance.now())),
+    });
+    const start = performance.now();
+    await learn.fit(2, 1e-2);
+    // 12 batches of ≥ 15 ms: at least one line, never two within 100 ms, and none in the first 100 ms.
+    expect(times.length).toBeGreaterThanOrEqual(1);
+    expect(times.length).toBeLessThan(12);
+    expect(times[0] - start).toBeGreaterThanOrEqual(100);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(100);
+    const none = await withLog({ plugins: [['progress', { lineEvery: 3600 }]] });
+    await none.learn.fit(1, 1e-2);
+    expect(none.lines.filter((l) => / batches\/s /.test(l))).toEqual([]);
+    const bad = await withLog({ plugins: [['progress', { lineEvery: -1 }]] }).catch((e: Error) => e);
+    expect(String(bad)).toMatch(/plugin "progress": invalid options: lineEvery/);
+  });
+
   it('formats cells like fastai: the epoch as an integer, floats with 6 decimals, null as empty', () => {
     expect(formatCell(3, 0)).toBe('3');
     expect(formatCell(0.1234567, 1)).toBe('0.123457');

@@ -3,9 +3,12 @@ import path from 'node:path';
 import { learnerFromConfig } from '../../config/build.ts';
 import { displayPath } from '../../config/errors.ts';
 import { runFit } from '../../config/run-fit.ts';
+import { historyOf, writeRunPlots } from '../../plot/history.ts';
 import { installInterruptHandler, resumeCommand, resumeNextFit } from '../../checkpoint/index.ts';
 import type { Plugin } from '../../../plugin-sdk/index.ts';
 import type { Learner } from '../../learner/learner.ts';
+import type { LoadedConfig } from '../../config/discover.ts';
+import type { PluginSpec } from '../../plugins/load-plugins.ts';
 import { EXIT_OK, TrainingError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import { loadForCli, outputDir } from '../session.ts';
@@ -18,20 +21,29 @@ export interface FitFlags {
   quiet?: boolean;
   /** `--resume` (the checkpoint folder) or `--resume <dir>`. */
   resume?: boolean | string;
-}
-
-/** What the recorder saw, as JSON: enough to plot or compare runs later. */
-function history(learn: Learner): unknown {
-  const r = learn.recorder;
-  if (!r) return null;
-  return { metricNames: r.metricNames, values: r.values, iters: r.iters, losses: r.losses, lrs: r.lrs, hps: r.hps, notes: r.notes };
+  /** `--dashboard` (a free port) or `--dashboard <port>`. */
+  dashboard?: boolean | number;
+  /** `--no-plots` sets this false: no PNG charts beside history.json. */
+  plots?: boolean;
 }
 
 /** `tapfit fit`: build the learner from the config, train, write `history.json`. */
 export async function fitCommand(flags: FitFlags, io: CliIO): Promise<number> {
   const loaded = await loadForCli(flags, io);
   const quiet = Boolean(flags.quiet);
-  const learn = await learnerFromConfig(loaded, { extraPlugins: quiet ? [] : ['progress'], quiet, logger: io.stdout });
+  const extraPlugins: PluginSpec[] = quiet ? [] : ['progress'];
+  if (flags.dashboard !== undefined && flags.dashboard !== false) extraPlugins.push(['dashboard', { port: flags.dashboard === true ? 0 : flags.dashboard }]);
+  const learn = await learnerFromConfig(loaded, { extraPlugins, quiet, logger: io.stdout });
+  try {
+    return await fitAndWrite(learn, loaded, flags, io);
+  } finally {
+    // The page keeps what it shows; the server goes with the command.
+    await learn.plugin<Plugin & { close?: () => Promise<void> }>('dashboard')?.close?.();
+  }
+}
+
+async function fitAndWrite(learn: Learner, loaded: LoadedConfig, flags: FitFlags, io: CliIO): Promise<number> {
+  const quiet = Boolean(flags.quiet);
   const fit = loaded.config.fit;
   const out = outputDir(loaded, flags.output, io);
   // Checkpoints go where save-model writes them, else beside the outputs; Ctrl-C saves one there (exit 130).
@@ -47,12 +59,16 @@ export async function fitCommand(flags: FitFlags, io: CliIO): Promise<number> {
   }
   const interrupted = interrupt.finish();
   if (interrupted) return interrupted;
-  const data = history(learn);
+  const data = learn.recorder ? historyOf(learn.recorder) : null;
   if (data) {
     await mkdir(out, { recursive: true });
     const file = path.join(out, 'history.json');
     await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
     if (!quiet) io.stdout(`history written to ${displayPath(file, io.cwd)}`);
+    if (flags.plots !== false) {
+      const plots = await writeRunPlots(data, out, { format: 'png' });
+      if (!quiet) io.stdout(`plots written to ${plots.map((p) => displayPath(p, io.cwd)).join(', ')}`);
+    }
   }
   return EXIT_OK;
 }

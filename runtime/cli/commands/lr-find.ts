@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { learnerFromConfig } from '../../config/build.ts';
 import { displayPath } from '../../config/errors.ts';
+import { chartFormat } from '../../../plugin-sdk/index.ts';
 import { EXIT_OK, TrainingError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import { loadForCli, outputDir } from '../session.ts';
@@ -12,6 +13,8 @@ export interface LrFindFlags {
   endLr?: number;
   numIt?: number;
   output?: string;
+  /** `--plot <file>`: the chart's file (`.svg` or `.png`), from the working directory. */
+  plot?: string;
   quiet?: boolean;
 }
 
@@ -25,7 +28,8 @@ export async function lrFindCommand(flags: LrFindFlags, io: CliIO): Promise<numb
   const learn = await learnerFromConfig(loaded, { quiet: true });
   const out = outputDir(loaded, flags.output, io);
   await mkdir(out, { recursive: true });
-  const plot = path.join(out, 'lr-find.svg');
+  const plot = flags.plot ? path.resolve(io.cwd, flags.plot) : path.join(out, 'lr-find.svg');
+  if (flags.plot) chartFormat(plot); // a bad extension fails before the sweep, not after it
   const settings = { ...loaded.config.lrFind };
   for (const key of ['startLr', 'endLr', 'numIt'] as const) if (flags[key] !== undefined) settings[key] = flags[key];
   let result;
