@@ -1,40 +1,13 @@
 import { z } from 'zod';
-import { EVENTS, type BatchEvent, type FitEvent } from './events.ts';
+import { EVENTS } from './events.ts';
 import { didYouMean, suggest } from './did-you-mean.ts';
 import { problemsFromIssues } from './option-problems.ts';
-import type { Learner } from './types.ts';
+import type { Plugin, PluginFactory } from './types.ts';
 import { TapfitError } from './errors.ts';
-
-type BatchHandlers = { [E in BatchEvent]?: (learn: Learner) => void };
-type FitHandlers = { [E in FitEvent]?: (learn: Learner) => void | Promise<void> };
-
-/**
- * A plugin: a name, where it runs relative to others, and a method per event it handles
- * (webpack-style: nothing else). State lives on the plugin object.
- */
-export interface Plugin extends BatchHandlers, FitHandlers {
-  readonly name: string;
-  /** Lower runs first among plugins not ordered by `runBefore`/`runAfter`; default 0 (fastai's `order`). */
-  order?: number;
-  /** Names of plugins this one must run before, on every event. Absent names are ignored. */
-  runBefore?: readonly string[];
-  /** Names of plugins this one must run after, on every event. Absent names are ignored. */
-  runAfter?: readonly string[];
-  /** fastai's `run_train`/`run_valid`: skip the inner-loop events of that phase. Default true. */
-  runTrain?: boolean;
-  runValid?: boolean;
-  /** Free-form taps: called once with the learner after the event methods are tapped. */
-  apply?(learn: Learner): void;
-  /** Release what the plugin holds (files, tensors) when training fails. */
-  onError?(learn: Learner, error: unknown): void | Promise<void>;
-  /** State that must survive a checkpoint/resume. */
-  stateDict?(): unknown;
-  loadStateDict?(state: unknown): void;
-}
 
 /** Every key the runtime reads from a plugin: the 24 events and the declarations above. */
 export const PLUGIN_KEYS: ReadonlySet<string> = new Set<string>([
-  'name', 'order', 'runBefore', 'runAfter', 'runTrain', 'runValid', 'apply', 'onError', 'stateDict', 'loadStateDict',
+  'name', 'order', 'runBefore', 'runAfter', 'runTrain', 'runValid', 'roles', 'apply', 'onError', 'close', 'stateDict', 'loadStateDict',
   ...EVENTS,
 ]);
 
@@ -85,16 +58,6 @@ export function definePlugin<P extends Plugin>(plugin: P & CheckPluginKeys<P> & 
   return plugin;
 }
 
-/** A plugin module's default export may be a factory taking options. */
-export interface PluginFactory<O = unknown> {
-  (options?: O): Plugin;
-  /** The name the produced plugin will have (for listings before it is built). */
-  readonly pluginName?: string;
-  /** Validates options before `create` runs; the error names the plugin and the option path. */
-  readonly optionsSchema?: z.ZodType<O>;
-  readonly description?: string;
-}
-
 /**
  * A plugin's options schema, made strict: an unknown key (`maxnorm` for `maxNorm`) is an error rather than
  * dropped, so a typo never trains with the defaults. A schema that chose a catch-all (`z.looseObject`) keeps it.
@@ -133,3 +96,4 @@ export function definePluginFactory<S extends z.ZodType>(spec: {
     description: spec.description,
   });
 }
+

@@ -26,9 +26,6 @@ export interface TrackerState {
   newBest: boolean;
 }
 
-/** Plugins that make a fit not a real training run: trackers stay idle while one is present (fastai's `run`). */
-const NOT_TRAINING = ['lr-finder', 'gather-preds'];
-
 /**
  * fastai's `TrackerCallback`: after each epoch, compares `recorder.values[-1][monitor]` with the best value so
  * far. Plugins own one and call `beforeFit` / `update` / `afterFit` from their own event methods.
@@ -41,7 +38,7 @@ export class Tracker {
   readonly resetOnFit: boolean;
   best: number | null = null;
   newBest = false;
-  /** False during an LR finder run (or prediction gathering): the plugin then does nothing until `afterFit`. */
+  /** False during an LR finder sweep: the plugin then does nothing until `afterFit`. */
   active = true;
   private idx = -1;
   private resumed = false;
@@ -67,7 +64,8 @@ export class Tracker {
   beforeFit(learn: Learner): boolean {
     const resumed = this.resumed;
     this.resumed = false;
-    this.active = !NOT_TRAINING.some((name) => learn.plugin(name));
+    // An LR sweep is not a real training run: trackers stay idle through it (fastai's `run`).
+    this.active = !learn.sweeping;
     if (!resumed && (this.resetOnFit || this.best === null)) this.best = this.isLess ? Infinity : -Infinity;
     const recorder = learn.recorder;
     if (!recorder) {

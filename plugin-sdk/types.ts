@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { AsyncSeriesHook, SyncHook } from 'tapable';
+import type { z } from 'zod';
 import type { BatchEvent, FitEvent } from './events.ts';
-import type { Plugin } from './plugin.ts';
 import type { OptimizerLike } from './optimizer.ts';
 import type { RecorderView } from './recorder.ts';
 
@@ -60,17 +60,31 @@ export interface Metric {
   finalize?: (mean: number) => number;
 }
 
-type BatchHooks = { readonly [E in BatchEvent]: SyncHook<[Learner]> };
-type FitHooks = { readonly [E in FitEvent]: AsyncSeriesHook<[Learner]> };
+type BatchHooks = { readonly [E in BatchEvent]: SyncHook<[LearnerView]> };
+type FitHooks = { readonly [E in FitEvent]: AsyncSeriesHook<[LearnerView]> };
 /** One tapable hook per event, plus `onError`. */
-export type LearnerHooks = BatchHooks & FitHooks & { readonly onError: AsyncSeriesHook<[Learner, unknown]> };
+export type LearnerHooks = BatchHooks & FitHooks & { readonly onError: AsyncSeriesHook<[LearnerView, unknown]> };
+
+/**
+ * What a plugin does for the runtime and for other plugins, declared in its `roles`: they find it by capability,
+ * never by name. `recorder`: keeps the history (`learn.recorder`); `lr-sweep`: runs an LR finder sweep
+ * (`learn.sweeping`); `checkpoints`: writes the checkpoints a fit resumes from ({@link CheckpointProvider});
+ * `scheduler`: sets hypers from schedules; `progress`: shows progress; `dashboard`: serves a live page.
+ */
+export type PluginRole = 'recorder' | 'lr-sweep' | 'checkpoints' | 'scheduler' | 'progress' | 'dashboard' | (string & {});
+
+/** A plugin with the `checkpoints` role: where its checkpoints go, so a front-end can say how to resume. */
+export interface CheckpointProvider {
+  /** The checkpoint file it writes, relative to `learn.baseDir`. */
+  readonly checkpointFile: string;
+}
 
 /**
  * The learner as plugins see it: fastai's Learner attributes, camelCased. Plugins may reassign the
  * mutable ones: a new `pred` in `afterPred` or a larger `lossGrad` in `afterLoss` changes what is
  * differentiated. Tensors a plugin puts here during a batch are disposed by the learner when the batch ends.
  */
-export interface Learner {
+export interface LearnerView {
   readonly hooks: LearnerHooks;
   model: Module;
   dls: DataLoaders;
@@ -111,10 +125,91 @@ export interface Learner {
 
   /** The plugin with that name, if loaded. */
   plugin<P extends Plugin = Plugin>(name: string): P | undefined;
-  /** The recorder plugin, when present (it is by default). */
+  /** The first active plugin that declares `role` (see {@link PluginRole}). */
+  pluginWithRole<P extends Plugin = Plugin>(role: PluginRole): P | undefined;
+  /** The plugin with the `recorder` role, when present (it is by default). */
   readonly recorder: RecorderView | undefined;
+  /**
+   * An LR sweep is running (a plugin with the `lr-sweep` role is active): the fit is thrown away afterwards, so
+   * trackers, checkpoints and reports leave it alone.
+   */
+  readonly sweeping: boolean;
   /** Where plugins print (the table, messages); a no-op in quiet mode. */
   log(message: string): void;
-  /** Quiet mode (Learner option `quiet`): plugins draw no progress bars either. */
+  /** Quiet mode (`Learner.create` option `quiet`): plugins draw no progress bars either. */
   readonly quiet?: boolean;
 }
+
+/** Options of one fit (fastai's `fit(…, cbs=…)` and tapfit's extras). */
+export interface FitOptions {
+  /** Weight decay for this fit (it stays set afterwards). */
+  wd?: number;
+  /** Plugins added for this fit only. */
+  plugins?: readonly PluginRequest[];
+  /** Continue from a checkpoint (a file, or a folder's `last.tapfit`) exactly where it stopped. */
+  resume?: string;
+  /** Fail with `E_LEAK`, naming the event that left tensors behind, if the tensor count grows from one epoch to the next. */
+  checkLeaks?: boolean;
+}
+
+/** A learner that trains: what the fit variants (`fitOneCycle`, `lrFind`, …) build on. */
+export interface Trainable extends LearnerView {
+  /** Train `nEpoch` epochs at `lr` (one value, or one per parameter group; default `learn.lr`). */
+  fit(nEpoch: number, lr?: number | readonly number[], options?: FitOptions): Promise<void>;
+}
+
+/** @deprecated The SDK's view of the learner is `LearnerView` (the runtime's class is `Learner`). */
+export type Learner = LearnerView;
+
+type BatchHandlers = { [E in BatchEvent]?: (learn: LearnerView) => void };
+type FitHandlers = { [E in FitEvent]?: (learn: LearnerView) => void | Promise<void> };
+
+/**
+ * A plugin: a name, where it runs relative to others, and a method per event it handles
+ * (webpack-style: nothing else). State lives on the plugin object.
+ */
+export interface Plugin extends BatchHandlers, FitHandlers {
+  readonly name: string;
+  /** Lower runs first among plugins not ordered by `runBefore`/`runAfter`; default 0 (fastai's `order`). */
+  order?: number;
+  /** Names of plugins this one must run before, on every event. Absent names are ignored. */
+  runBefore?: readonly string[];
+  /** Names of plugins this one must run after, on every event. Absent names are ignored. */
+  runAfter?: readonly string[];
+  /** fastai's `run_train`/`run_valid`: skip the inner-loop events of that phase. Default true. */
+  runTrain?: boolean;
+  runValid?: boolean;
+  /** What this plugin does for others (`recorder`, `lr-sweep`, `checkpoints`, …): they find it by role, not name. */
+  roles?: readonly PluginRole[];
+  /** Free-form taps: called with the learner after the event methods are tapped (again whenever the plugin set changes). */
+  apply?(learn: LearnerView): void;
+  /** Release what the plugin holds (files, tensors) when training fails. */
+  onError?(learn: LearnerView, error: unknown): void | Promise<void>;
+  /** Release what outlives a fit (a server, open files); `learn.close()` calls it. */
+  close?(): void | Promise<void>;
+  /** State that must survive a checkpoint/resume. */
+  stateDict?(): unknown;
+  loadStateDict?(state: unknown): void;
+}
+
+/** A plugin module's default export may be a factory taking options. */
+export interface PluginFactory<O = unknown> {
+  (options?: O): Plugin;
+  /** The name the produced plugin will have (for listings before it is built). */
+  readonly pluginName?: string;
+  /** Validates options before `create` runs; the error names the plugin and the option path. */
+  readonly optionsSchema?: z.ZodType<O>;
+  readonly description?: string;
+}
+
+/** How a plugin may be named in code or config: `'recorder'`, `['gradient-clip', { maxNorm: 1 }]`, `'./my.js'`, `'tapfit-plugin-x'`, an object or a factory. */
+export type PluginSpec = string | readonly [string, unknown] | Plugin | PluginFactory;
+
+/** A plugin asked for by what it does rather than by name: `{ role: 'progress' }`, `{ role: 'dashboard', options: { port: 0 } }`. */
+export interface RoleRequest {
+  role: PluginRole;
+  options?: unknown;
+}
+
+/** A plugin as code, configs and front-ends ask for one: by name, path, package, object, factory, or role. */
+export type PluginRequest = PluginSpec | RoleRequest;

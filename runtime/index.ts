@@ -1,7 +1,9 @@
 /**
  * tapfit: a fastai-style training loop for TensorFlow.js.
  */
-export { Learner, DEFAULT_PLUGINS, type LearnerOptions, type FitOptions } from './learner/learner.ts';
+export { Learner, type LearnerOptions, type FitOptions } from './learner/learner.ts';
+export { DEFAULT_PLUGINS, assemblePlugins, type PluginSetOptions } from './plugin-host/plugin-set.ts';
+export { registerRole } from './plugin-host/registry.ts';
 export { DataLoaders, TensorDataLoader, type LoaderOptions } from './data/dataloaders.ts';
 export { mnist, mnistArrays } from './data/mnist.ts';
 export { Rng } from './data/rng.ts';
@@ -12,9 +14,9 @@ export { mnistCnn, mnistMlp } from './models/mnist.ts';
 export { LstmLM, type LstmLmOptions, type LstmState } from './models/lstm-lm.ts';
 export { crossEntropy, mse, bceWithLogits, LOSSES, resolveLoss, type LossSpec } from './losses.ts';
 export { accuracy, errorRate, perplexity, METRICS, resolveMetric, type MetricSpec } from './metrics.ts';
-export { resolveOrder, type Orderable } from './plugins/resolve-order.ts';
-export { loadPlugin, loadPlugins, type PluginSpec } from './plugins/load-plugins.ts';
-export { registry, register } from './plugins/registry.ts';
+export { resolveOrder, type Orderable } from './plugin-host/resolve-order.ts';
+export { loadPlugin, loadPlugins, type PluginSpec } from './plugin-host/load-plugins.ts';
+export { registry, register } from './plugin-host/registry.ts';
 export { initBackend, type BackendName } from './backend/index.ts';
 export { installInterruptHandler, resumeCommand, resumeNextFit, readCheckpoint, EXIT_INTERRUPTED, LAST_CHECKPOINT, CHECKPOINT_VERSION, type InterruptHandler, type InterruptOptions, type Checkpoint } from './checkpoint/index.ts';
 export {
@@ -28,6 +30,5 @@ export {
   type LoadedConfig,
 } from './config/index.ts';
 export * from '../plugin-sdk/index.ts';
-export * from './schedules.ts';
 export * from './fit/index.ts';
 export * from './optimizer/index.ts';

@@ -52,7 +52,7 @@ export default definePluginFactory({
       reporting: false,
       beforeTrain(learn) {
         // An lr-finder sweep is thrown away afterwards: nothing worth reporting.
-        this.reporting = report && !learn.plugin('lr-finder');
+        this.reporting = report && !learn.sweeping;
         this.smoothedSum = this.plainSum = this.batches = 0;
       },
       afterLoss(learn) {

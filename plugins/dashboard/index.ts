@@ -46,6 +46,7 @@ export default definePluginFactory({
     };
     return definePlugin({
       name: 'dashboard',
+      roles: ['dashboard'],
       order: 60,
       runAfter: ['recorder'],
       /** The page's address once the server listens (`''` before the first fit). */
@@ -58,7 +59,7 @@ export default definePluginFactory({
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "dashboard" draws the recorder\'s values, but the "recorder" plugin is not loaded');
         await this.start(learn);
         // As fastai's ShowGraphCallback: an lr-finder sweep is not shown as a run (the page keeps the last one).
-        if (learn.plugin('lr-finder')) return;
+        if (learn.sweeping) return;
         runs += 1;
         notesAtStart = learn.recorder.notes.length;
         feed = new RunFeed(runs, o.title, learn, pluginOrder(learn));

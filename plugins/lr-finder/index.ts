@@ -43,6 +43,7 @@ export default definePluginFactory({
   create: (o) =>
     definePlugin({
       name: 'lr-finder',
+      roles: ['lr-sweep'],
       order: 60,
       runValid: false,
       runAfter: ['recorder'],

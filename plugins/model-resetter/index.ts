@@ -11,6 +11,7 @@ import { definePlugin } from '../../plugin-sdk/index.ts';
  */
 export default definePlugin({
   name: 'model-resetter',
+  roles: ['state-reset'],
   beforeTrain(learn) {
     learn.model.reset?.();
   },

@@ -21,6 +21,7 @@ export default definePluginFactory({
   create: ({ scheds }) =>
     definePlugin({
       name: 'param-scheduler',
+      roles: ['scheduler'],
       order: 60,
       runValid: false,
       runAfter: ['recorder'],

@@ -34,6 +34,7 @@ export default definePluginFactory({
   create: (o) =>
     definePlugin({
       name: 'progress',
+      roles: ['progress'],
       order: 60,
       runAfter: ['recorder'],
       active: false,
@@ -43,7 +44,7 @@ export default definePluginFactory({
       bar: null as cliProgress.SingleBar | null,
       lines: null as ProgressLines | null,
       beforeFit(learn) {
-        this.active = !learn.plugin('lr-finder');
+        this.active = !learn.sweeping;
         if (!this.active) return;
         this.showBar = o.bar ?? (Boolean(process.stdout.isTTY) && !learn.quiet);
         this.lines = this.showBar || learn.quiet ? null : new ProgressLines(o.lineEvery * 1000);

@@ -71,6 +71,7 @@ export default definePluginFactory({
 
 export class Recorder implements Plugin, RecorderView {
   readonly name = 'recorder';
+  readonly roles = ['recorder'] as const;
   readonly order = 50;
 
   metricNames: string[] = [];

@@ -22,6 +22,7 @@ export interface RnnOutputs {
  */
 export default definePlugin({
   name: 'rnn-outputs',
+  roles: ['rnn-outputs'],
   rawOut: null as tf.Tensor | null,
   out: null as tf.Tensor | null,
   afterPred(learn) {

@@ -58,15 +58,18 @@ export default definePluginFactory({
     let savedBest = false;
     return definePlugin({
       name: 'save-model',
+      roles: ['checkpoints'],
       order: 61,
       runAfter: ['recorder'],
       tracker,
       /** The checkpoint this plugin writes (with its `.tapfit` extension), relative to `learn.baseDir`. */
       file: `${file}.tapfit`,
+      /** The same, as the `checkpoints` role's {@link CheckpointProvider}: a front-end resumes from its folder. */
+      checkpointFile: `${file}.tapfit`,
       apply(learn) {
         if (o.every !== 'epoch') return;
         learn.hooks.afterEpoch.tapPromise({ name: 'save-model', stage: 1e9 }, async (l) => {
-          if (l.plugin('lr-finder')) return; // an LR finder run is not training: keep the last real checkpoint
+          if (l.sweeping) return; // an LR finder run is not training: keep the last real checkpoint
           await checkpointMethods(l, 'save-model').save(path.resolve(l.baseDir, file));
         });
       },

@@ -71,7 +71,7 @@ export default definePluginFactory({
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "tensorboard" writes the recorder\'s values, but the "recorder" plugin is not loaded');
         close();
         // As fastai's TensorBoardCallback: an lr-finder sweep is not a run (its fd stays null: nothing is written).
-        if (learn.plugin('lr-finder')) return;
+        if (learn.sweeping) return;
         const started = new Date();
         this.runDir = freshFolder(path.resolve(learn.baseDir, o.logDir), o.runName ?? defaultRunName(started));
         mkdirSync(this.runDir, { recursive: true });

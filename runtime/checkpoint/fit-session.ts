@@ -1,5 +1,5 @@
 import type { Learner } from '../../plugin-sdk/index.ts';
-import { untapOwner } from '../learner/hooks.ts';
+import { untapOwner } from '../hooks/hook-set.ts';
 import { trackProgress } from './progress.ts';
 import { startResume } from './resume.ts';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { CancelFitError, type Learner } from '../../plugin-sdk/index.ts';
-import { untapOwner } from '../learner/hooks.ts';
+import { untapOwner } from '../hooks/hook-set.ts';
 import { FIRST, getProgress, LAST } from './progress.ts';
 import { LAST_CHECKPOINT, saveCheckpoint } from './save.ts';
 

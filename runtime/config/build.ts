@@ -1,7 +1,7 @@
 import { TapfitError } from '../../plugin-sdk/index.ts';
 import { initBackend } from '../backend/index.ts';
 import { Learner } from '../learner/learner.ts';
-import type { PluginSpec } from '../plugins/load-plugins.ts';
+import type { PluginRequest } from '../../plugin-sdk/index.ts';
 import { isDataLoaders, isModule, prepareComponent, splitSpec } from './components.ts';
 import { ConfigError, errorSummary, showValue } from './errors.ts';
 import { BUILTIN_DATA, BUILTIN_MODELS, type ModelContext } from './factories.ts';
@@ -12,7 +12,7 @@ import type { FactoryContext } from './schema.ts';
 
 export interface BuildOptions {
   /** Plugins added after the config's (the CLI adds `progress` unless `--quiet`). */
-  extraPlugins?: readonly PluginSpec[];
+  extraPlugins?: readonly PluginRequest[];
   quiet?: boolean;
   /** Where plugins print; default `console.log`. */
   logger?: (message: string) => void;

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import type { DataLoaders, Module } from '../../plugin-sdk/index.ts';
 import { isLayersModel } from '../models/layers-module.ts';
-import { isPathSpecifier } from '../plugins/load-module.ts';
+import { isPathSpecifier } from '../plugin-host/load-module.ts';
 import { errorSummary } from './errors.ts';
 import type { BuiltinDef } from './factories.ts';
 import { importSpec } from './import-spec.ts';

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
-import { importUrl } from '../plugins/import-url.ts';
+import { importUrl } from '../plugin-host/import-url.ts';
 import { ConfigError, displayPath, errorSummary } from './errors.ts';
 import { validateConfig } from './validate.ts';
 import type { ResolvedConfig } from './schema.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type * as tf from '@tensorflow/tfjs';
-import type { DataLoaders, Module } from '../../plugin-sdk/index.ts';
+import type { DataLoaders, Module, RoleRequest } from '../../plugin-sdk/index.ts';
 import type { FactoryContext } from './schema.ts';
 
 const posInt = z.number().int().positive();
@@ -21,7 +21,7 @@ export interface ModelContext extends FactoryContext {
 
 /** What a built-in model needs besides itself: plugins to add and the loss/metrics that suit it. */
 export interface ModelNeeds {
-  plugins?: readonly string[];
+  plugins?: readonly RoleRequest[];
   loss?: string;
   metrics?: readonly string[];
 }
@@ -87,7 +87,7 @@ export const BUILTIN_MODELS: Readonly<Record<string, BuiltinDef<ModelContext> & 
       return new LstmLM({ vocabSize, seed: ctx.seed, ...options });
     },
     // The model returns [logits, raw, outputs] and carries hidden state: fastai's LM learner adds these.
-    needs: { plugins: ['model-resetter', 'rnn-outputs'], loss: 'cross-entropy', metrics: ['accuracy'] },
+    needs: { plugins: [{ role: 'state-reset' }, { role: 'rnn-outputs' }], loss: 'cross-entropy', metrics: ['accuracy'] },
   },
 };
 

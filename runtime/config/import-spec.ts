@@ -1,5 +1,5 @@
-import { importUrl } from '../plugins/import-url.ts';
-import { esmInteropHint, moduleUrl } from '../plugins/load-module.ts';
+import { importUrl } from '../plugin-host/import-url.ts';
+import { esmInteropHint, moduleUrl } from '../plugin-host/load-module.ts';
 
 /** Import a module named by a file path (relative to `baseDir`) or a package name (resolved from `baseDir`). */
 export async function importSpec(spec: string, baseDir: string): Promise<Record<string, unknown>> {

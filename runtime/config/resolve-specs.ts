@@ -2,26 +2,28 @@
  * The names a config uses (plugins, loss, metrics, optimizer), checked and resolved before any data is
  * loaded; a problem is a ConfigError at the key that holds the name.
  */
-import { isStepper, type Plugin, type PluginFactory, type Stepper } from '../../plugin-sdk/index.ts';
-import { DEFAULT_PLUGINS } from '../learner/learner.ts';
+import { isStepper, type Plugin, type PluginFactory, type PluginRequest, type PluginSpec, type Stepper } from '../../plugin-sdk/index.ts';
 import { LOSSES, type LossSpec } from '../losses.ts';
 import { METRICS, type MetricSpec } from '../metrics.ts';
 import { isPresetName, PRESET_NAMES, loadStepper, type OptimizerSpec } from '../optimizer/index.ts';
-import { isPathSpecifier, loadModule } from '../plugins/load-module.ts';
-import { loadPlugin, type PluginSpec } from '../plugins/load-plugins.ts';
-import { resolveOrder } from '../plugins/resolve-order.ts';
-import { checkOrderReferences } from '../learner/order-references.ts';
+import { isPathSpecifier, loadModule } from '../plugin-host/load-module.ts';
+import { loadPlugin } from '../plugin-host/load-plugins.ts';
+import { resolveOrder } from '../plugin-host/resolve-order.ts';
+import { checkOrderReferences } from '../plugin-host/order-references.ts';
+import { assemblePlugins } from '../plugin-host/plugin-set.ts';
 import type { ModelNeeds } from './factories.ts';
 import { importSpec } from './import-spec.ts';
 import { at, checkOptions, fail } from './problems.ts';
 import type { LoadedConfig } from './discover.ts';
 
-/** Load every configured plugin, validating its options against its own schema; report under `plugins[i]`. */
-export async function checkPlugins(loaded: LoadedConfig, needs: ModelNeeds | undefined, extra: readonly PluginSpec[]): Promise<Plugin[]> {
+/**
+ * Load every configured plugin, validating its options against its own schema (a problem is reported under
+ * `plugins[i]`), then the whole set as a learner will have it: defaults, these, the model's needs, the front-end's extras.
+ */
+export async function checkPlugins(loaded: LoadedConfig, needs: ModelNeeds | undefined, extras: readonly PluginRequest[]): Promise<Plugin[]> {
   const { displayName: file, baseDir, config } = loaded;
-  const specs = [...(config.plugins ?? [])] as PluginSpec[];
+  const specs = (config.plugins ?? []) as readonly PluginSpec[];
   const named = (s: PluginSpec) => (typeof s === 'string' ? s : Array.isArray(s) ? s[0] : null);
-  for (const need of needs?.plugins ?? []) if (!specs.some((s) => named(s) === need)) specs.push(need);
   const plugins: Plugin[] = [];
   for (const [i, spec] of specs.entries()) {
     const keys = ['plugins', i];
@@ -36,9 +38,9 @@ export async function checkPlugins(loaded: LoadedConfig, needs: ModelNeeds | und
     }
     plugins.push(await at(file, keys, () => loadPlugin(spec, baseDir)));
   }
-  const defaults = await at(file, ['plugins'], () => Promise.all(DEFAULT_PLUGINS.map((s) => loadPlugin(s, baseDir))));
-  const extras = await at(file, ['plugins'], () => Promise.all(extra.map((s) => loadPlugin(s, baseDir))));
-  const all = [...defaults.filter((d) => !plugins.some((p) => p.name === d.name)), ...plugins, ...extras.filter((e) => !plugins.some((p) => p.name === e.name))];
+  const all = await at(file, ['plugins'], () =>
+    assemblePlugins({ defaults: true, plugins, extras: [...(needs?.plugins ?? []), ...extras], baseDir }),
+  );
   await at(file, ['plugins'], () => checkOrderReferences(resolveOrder(all), config.strict ?? false));
   return all;
 }

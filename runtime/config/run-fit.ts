@@ -1,7 +1,7 @@
 import { CancelFitError, definePlugin, type EventName } from '../../plugin-sdk/index.ts';
-import type { DanglingReference } from '../plugins/resolve-order.ts';
+import type { DanglingReference } from '../plugin-host/resolve-order.ts';
 import type { Learner } from '../learner/learner.ts';
-import type { PluginSpec } from '../plugins/load-plugins.ts';
+import type { PluginSpec } from '../plugin-host/load-plugins.ts';
 import { fitFlatCos, fitOneCycle, fitSgdr } from '../fit/variants.ts';
 import type { FitConfig } from './schema.ts';
 

@@ -1,5 +1,5 @@
 import { TapfitError, type LrPoint } from '../../plugin-sdk/index.ts';
-import type { Learner } from '../learner/learner.ts';
+import type { Trainable } from '../../plugin-sdk/index.ts';
 import { SUGGESTIONS, type SuggestFn, type SuggestionName } from './suggestions.ts';
 
 export interface LrFindOptions {
@@ -29,12 +29,12 @@ export interface SuggestedLrs extends Record<SuggestionName, number> {
  * (the `lr-finder` plugin), stopping early when the loss diverges. Model and optimizer are restored
  * afterwards; the learner's recorder then holds the sweep.
  */
-export async function lrFind(learn: Learner, options: LrFindOptions = {}): Promise<SuggestedLrs> {
+export async function lrFind(learn: Trainable, options: LrFindOptions = {}): Promise<SuggestedLrs> {
   const { startLr = 1e-7, endLr = 10, numIt = 100, stopDiv = true } = options;
   const recorder = learn.recorder;
   if (!recorder) throw new TapfitError('E_CONFIG', 'lrFind needs the "recorder" plugin (it is loaded by default)');
   const nEpoch = Math.floor(numIt / learn.dls.train.length) + 1;
-  await learn.fit(nEpoch, undefined, { plugins: [['lr-finder', { startLr, endLr, numIt, stopDiv }]] });
+  await learn.fit(nEpoch, undefined, { plugins: [{ role: 'lr-sweep', options: { startLr, endLr, numIt, stopDiv } }] });
 
   const from = Math.floor(numIt / 10);
   let lrs = recorder.lrs.slice(from, -5);

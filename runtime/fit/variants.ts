@@ -7,7 +7,7 @@ import {
   type HyperSlice,
   type Schedule,
 } from '../../plugin-sdk/index.ts';
-import type { FitOptions, Learner } from '../learner/learner.ts';
+import type { FitOptions, Trainable } from '../../plugin-sdk/index.ts';
 
 /** A learning rate: one for all groups, one per group, or fastai's `slice(start, end)` across groups. */
 export type LrSpec = number | readonly number[] | HyperSlice;
@@ -40,7 +40,7 @@ export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'pctStart' | '
 }
 
 /** Sets `lr` on the optimizer (expanding a slice) and returns the per-group values, as fastai's fit variants do. */
-function groupLrs(learn: Learner, lr: LrSpec | undefined): number[] {
+function groupLrs(learn: Trainable, lr: LrSpec | undefined): number[] {
   learn.opt.setHyper('lr', lr ?? learn.lr);
   return learn.opt.hypers.map((h) => h.lr);
 }
@@ -49,23 +49,23 @@ const perGroup = (lrs: readonly number[]) => (lrs.length === 1 ? lrs[0] : lrs);
 const divided = (lrs: readonly number[], d: number) => perGroup(lrs.map((x) => x / d));
 
 /** Fit with a `param-scheduler` plugin for these schedules (fastai's `fit(…, cbs=ParamScheduler(scheds))`). */
-function fitScheduled(learn: Learner, nEpoch: number, scheds: Record<string, Schedule>, options: FitOptions): Promise<void> {
+function fitScheduled(learn: Trainable, nEpoch: number, scheds: Record<string, Schedule>, options: FitOptions): Promise<void> {
   const { plugins = [], ...fitOptions } = options;
-  return learn.fit(nEpoch, undefined, { ...fitOptions, plugins: [['param-scheduler', { scheds }], ...plugins] });
+  return learn.fit(nEpoch, undefined, { ...fitOptions, plugins: [{ role: 'scheduler', options: { scheds } }, ...plugins] });
 }
 
 /**
  * fastai's `fit_one_cycle`: lr from `lrMax/div` up to `lrMax` (cosine) over `pctStart` of the iterations,
  * then down to `lrMax/divFinal`; momentum `moms[0] → moms[1] → moms[2]`.
  */
-export function fitOneCycle(learn: Learner, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
+export function fitOneCycle(learn: Trainable, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
   const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = learn.moms, ...fitOptions } = options;
   const scheds = oneCycleScheds(groupLrs(learn, lrMax), { div, divFinal, pctStart, moms });
   return fitScheduled(learn, nEpoch, scheds, fitOptions);
 }
 
 /** fastai's `fit_flat_cos`: lr flat at `lr` for `pctStart` of the iterations, then cosine down to `lr/divFinal`. */
-export function fitFlatCos(learn: Learner, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
+export function fitFlatCos(learn: Trainable, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
   const { divFinal = 1e5, pctStart = 0.75, ...fitOptions } = options;
   const lrs = groupLrs(learn, lr);
   return fitScheduled(learn, nEpoch, { lr: combinedCos(pctStart, perGroup(lrs), perGroup(lrs), divided(lrs, divFinal)) }, fitOptions);
@@ -76,7 +76,7 @@ export function fitFlatCos(learn: Learner, nEpoch: number, lr?: LrSpec, options:
  * `cycleMult` times longer than the one before; `⌊cycleLen·(cycleMult^nCycles − 1)/(cycleMult − 1)⌋`
  * epochs in all. (fastai divides by zero for `cycleMult = 1`; here that is `nCycles·cycleLen` epochs.)
  */
-export function fitSgdr(learn: Learner, nCycles: number, cycleLen: number, lrMax?: LrSpec, options: FitSgdrOptions = {}): Promise<void> {
+export function fitSgdr(learn: Trainable, nCycles: number, cycleLen: number, lrMax?: LrSpec, options: FitSgdrOptions = {}): Promise<void> {
   const { cycleMult = 2, ...fitOptions } = options;
   if (!(nCycles >= 1 && cycleLen > 0)) throw new TapfitError('E_CONFIG', `fitSgdr needs nCycles ≥ 1 and cycleLen > 0 (got ${nCycles}, ${cycleLen})`);
   const nEpoch = cycleMult === 1 ? nCycles * cycleLen : Math.floor((cycleLen * (cycleMult ** nCycles - 1)) / (cycleMult - 1));
@@ -91,7 +91,7 @@ export function fitSgdr(learn: Learner, nCycles: number, cycleLen: number, lrMax
  * 0.99, div 25), then unfreeze and one-cycle for `epochs` with `slice(baseLr/2/lrMult, baseLr/2)`. Each
  * stage starts with a cleared optimizer state; a one-group model trains whole in both stages.
  */
-export async function fineTune(learn: Learner, epochs: number, baseLr = 2e-3, options: FineTuneOptions = {}): Promise<void> {
+export async function fineTune(learn: Trainable, epochs: number, baseLr = 2e-3, options: FineTuneOptions = {}): Promise<void> {
   const { freezeEpochs = 1, lrMult = 100, pctStart = 0.3, div = 5, ...rest } = options;
   freezeTo(learn, -1);
   await fitOneCycle(learn, freezeEpochs, { end: baseLr }, { ...rest, pctStart: 0.99 });
@@ -104,7 +104,7 @@ export async function fineTune(learn: Learner, epochs: number, baseLr = 2e-3, op
  * fastai's `Learner.freeze_to`: the optimizer's `freezeTo(n)` (no check on the number of groups: with one
  * group, freezing all but the last is a no-op), then `clearState()`, so each stage starts with fresh statistics.
  */
-function freezeTo(learn: Learner, n: number): void {
+function freezeTo(learn: Trainable, n: number): void {
   learn.opt.freezeTo(n);
   learn.opt.clearState();
 }

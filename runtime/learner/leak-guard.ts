@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { CancelFitError, EVENTS, TapfitError, type EventName, type Learner } from '../../plugin-sdk/index.ts';
-import { untapOwner } from './hooks.ts';
+import { CancelFitError, EVENTS, TapfitError, type EventName, type LearnerView } from '../../plugin-sdk/index.ts';
+import { HookSet, untapOwner } from '../hooks/hook-set.ts';
 
 export interface LeakGuard {
   /** Throws `E_LEAK` if a leak was found. */
@@ -21,8 +21,6 @@ interface Interceptor {
 }
 interface InterceptableHook {
   intercept(interceptor: Interceptor): void;
-  interceptors: Interceptor[];
-  _resetCompilation(): void;
 }
 
 let guardActive = false;
@@ -36,7 +34,7 @@ const LEARNER = 'learner';
  * tensors were left undisposed. The first epoch is the baseline: optimizer state and other one-off
  * allocations happen there. Fits of one epoch are not checked.
  */
-export function guardLeaks(learn: Learner): LeakGuard {
+export function guardLeaks(learn: LearnerView): LeakGuard {
   if (guardActive) return { check() {}, dispose() {} }; // a fit inside a fit: the outer guard watches
   guardActive = true;
   const engine = tf.engine() as unknown as EngineHooks & Record<string, unknown>;
@@ -86,25 +84,24 @@ export function guardLeaks(learn: Learner): LeakGuard {
     } else if (event === 'afterFit' && baseline && lastEpochEnded === firstEpoch! + 1) compare();
   };
 
-  const interceptors: [InterceptableHook, Interceptor][] = [];
-  for (const event of EVENTS) {
-    const hook = learn.hooks[event] as unknown as InterceptableHook;
-    const interceptor: Interceptor = {
-      call: () => onCall(event),
-      tap: (tap) => {
-        where = `${tap.name}@${event}`;
-      },
-      done: () => {
-        where = `${LEARNER}@${event}`;
-      },
-    };
-    hook.intercept(interceptor);
-    interceptors.push([hook, hook.interceptors.at(-1)!]);
-  }
-  // Stop at the start of the third epoch once a leak is known, rather than train on.
+  // The interceptors and the stop tap belong to the guard: `dispose` removes them together.
   const owner = {};
-  learn.hooks.beforeEpoch.tap({ name: 'tapfit:check-leaks', stage: -1e9, owner } as { name: string }, () => {
-    if (report) throw new CancelFitError('checkLeaks: leak found');
+  HookSet.of(learn.hooks).asOwner(owner, () => {
+    for (const event of EVENTS) {
+      (learn.hooks[event] as unknown as InterceptableHook).intercept({
+        call: () => onCall(event),
+        tap: (tap) => {
+          where = `${tap.name}@${event}`;
+        },
+        done: () => {
+          where = `${LEARNER}@${event}`;
+        },
+      });
+    }
+    // Stop at the start of the third epoch once a leak is known, rather than train on.
+    learn.hooks.beforeEpoch.tap({ name: 'tapfit:check-leaks', stage: -1e9 }, () => {
+      if (report) throw new CancelFitError('checkLeaks: leak found');
+    });
   });
 
   return {
@@ -113,10 +110,6 @@ export function guardLeaks(learn: Learner): LeakGuard {
     },
     dispose() {
       unpatch();
-      for (const [hook, interceptor] of interceptors) {
-        hook.interceptors = hook.interceptors.filter((i) => i !== interceptor);
-        hook._resetCompilation();
-      }
       untapOwner(learn.hooks, owner);
       guardActive = false;
     },

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  CancelBackwardError,
   CancelBatchError,
   CancelEpochError,
   CancelFitError,
@@ -14,7 +13,7 @@ import {
   type DataLoader,
   type DataLoaders,
   type EventName,
-  type Learner as LearnerView,
+  type FitOptions,
   type LearnerHooks,
   type LoadOptions,
   type LossFunc,
@@ -22,70 +21,29 @@ import {
   type Module,
   type OptimizerLike,
   type Plugin,
+  type PluginRequest,
+  type PluginRole,
   type Pred,
   type RecorderView,
   type SaveOptions,
+  type Trainable,
 } from '../../plugin-sdk/index.ts';
-import { initBackend, type BackendName } from '../backend/index.ts';
-import { resolveLoss, type LossSpec } from '../losses.ts';
-import { resolveMetric, type MetricSpec } from '../metrics.ts';
-import { toModule } from '../models/layers-module.ts';
-import { resolveOptimizer, type OptimizerSpec } from '../optimizer/index.ts';
-import { loadPlugins, type PluginSpec } from '../plugins/load-plugins.ts';
-import { danglingReferences, resolveOrder, type DanglingReference } from '../plugins/resolve-order.ts';
-import { checkOrderReferences } from './order-references.ts';
-import { createHooks, keepDirectTapsAfterPlugins, untapOwner } from './hooks.ts';
-import { explainHooks, tapPlugins } from './tap-plugins.ts';
-import { guardLeaks, type LeakGuard } from './leak-guard.ts';
-import * as fitVariants from '../fit/index.ts';
 import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
+import * as fitVariants from '../fit/index.ts';
+import { HookSet } from '../hooks/hook-set.ts';
+import { ActivePlugins } from '../plugin-host/active-plugins.ts';
+import { loadRequest } from '../plugin-host/plugin-set.ts';
+import type { DanglingReference } from '../plugin-host/resolve-order.ts';
+import { explainHooks } from '../plugin-host/tap-plugins.ts';
+import { BatchTensors } from './batch-tensors.ts';
+import { guardLeaks, type LeakGuard } from './leak-guard.ts';
+import { resolveParts, type LearnerOptions, type LearnerParts } from './parts.ts';
 
-export interface LearnerOptions {
-  model: Module | tf.LayersModel;
-  dls: DataLoaders;
-  /** A loss function or a built-in name; default `'cross-entropy'`. */
-  lossFunc?: LossSpec;
-  /** A preset (`'adam'`, the default), `{ steppers, hypers }`, or a factory `(paramGroups) => optimizer`. */
-  optimizer?: OptimizerSpec;
-  plugins?: readonly PluginSpec[];
-  metrics?: readonly MetricSpec[];
-  /** fastai's defaults: lr 1e-3, moms (0.95, 0.85, 0.95); `wd` overrides the optimizer's default. */
-  lr?: number;
-  wd?: number;
-  moms?: [number, number, number];
-  /** Parameter groups (fastai's splitter); default: `model.paramGroups()` or one group. */
-  splitter?: (model: Module) => tf.Variable[][];
-  /** Keep norm-layer parameters training when frozen (fastai's `train_bn`, default true). */
-  trainBn?: boolean;
-  /** Add the default plugins (`recorder`) before the given ones; default true. */
-  defaultPlugins?: boolean;
-  backend?: BackendName;
-  /** Where relative plugin paths and package names are resolved from; default `process.cwd()`. */
-  baseDir?: string;
-  /** Where plugins print; default `console.log`, and nothing when `quiet`. */
-  logger?: (message: string) => void;
-  quiet?: boolean;
-  /**
-   * A `runBefore`/`runAfter` naming a plugin that is not loaded is an error (`E_PLUGIN_INVALID`) rather than a
-   * warning; default false.
-   */
-  strict?: boolean;
-}
-
-export interface FitOptions {
-  wd?: number;
-  /** Plugins added for this fit only (fastai's `fit(cbs=…)`). */
-  plugins?: readonly PluginSpec[];
-  /** Continue from a checkpoint (a file, or a folder's `last.tapfit`) exactly where it stopped (runtime/checkpoint/). */
-  resume?: string;
-  /** Fail with `E_LEAK`, naming the event that left tensors behind, if the tensor count grows from one epoch to the next. */
-  checkLeaks?: boolean;
-}
+export type { FitOptions } from '../../plugin-sdk/index.ts';
+export type { LearnerOptions } from './parts.ts';
 
 /** How long the batch loop may run before it yields to the event loop. */
 const YIELD_EVERY_MS = 100;
-
-export const DEFAULT_PLUGINS: readonly PluginSpec[] = ['recorder'];
 
 /** `[before, afterCancel, after]` of each level, spelled out once: no event names are built while training. */
 const LEVEL_EVENTS = {
@@ -94,20 +52,19 @@ const LEVEL_EVENTS = {
   train: ['beforeTrain', 'afterCancelTrain', 'afterTrain'],
   validate: ['beforeValidate', 'afterCancelValidate', 'afterValidate'],
   batch: ['beforeBatch', 'afterCancelBatch', 'afterBatch'],
-  backward: ['beforeBackward', 'afterCancelBackward', 'afterBackward'],
   step: ['beforeStep', 'afterCancelStep', 'afterStep'],
 } as const;
-
 type Level = 'fit' | 'epoch' | 'train' | 'validate';
-type BatchLevel = 'batch' | 'backward' | 'step';
 type CancelClass = new (message?: string) => CancelError;
 
 /**
- * fastai's Learner over TensorFlow.js: the loop fires one hook per event, plugins do the rest.
- * Each level runs as `beforeX` → body → on its own Cancel error `afterCancelX` → `afterX` (`withEvents`).
+ * fastai's Learner over TensorFlow.js: the loop fires one hook per event, plugins do the rest. Each level runs as
+ * `beforeX` → body → on its own Cancel error `afterCancelX` → `afterX` (`withEvents`), as in fastai's `_do_fit`,
+ * `_do_epoch` and `_do_one_batch`. The batch's tensors live in `BatchTensors`; plugins in `ActivePlugins`.
  */
-export class Learner implements LearnerView {
-  readonly hooks: LearnerHooks = createHooks();
+export class Learner implements Trainable {
+  private readonly hookSet = new HookSet();
+  readonly hooks: LearnerHooks = this.hookSet.hooks;
   model: Module;
   dls: DataLoaders;
   lossFunc: LossFunc;
@@ -115,9 +72,13 @@ export class Learner implements LearnerView {
   metrics: Metric[];
   lr: number;
   moms: [number, number, number];
-  backend = '';
+  readonly backend: string;
   /** No bars, no table: `log` is a no-op. */
   readonly quiet: boolean;
+  /** Where relative paths (plugin specifiers, files named in plugin options) resolve from. */
+  readonly baseDir: string;
+  /** Order constraints naming absent plugins are errors (see `LearnerOptions.strict`). */
+  readonly strict: boolean;
 
   dl: DataLoader | null = null;
   xb: tf.Tensor[] = [];
@@ -136,136 +97,75 @@ export class Learner implements LearnerView {
   trainIter = 0;
   smoothLoss: number | null = null;
 
-  private basePlugins: Plugin[] = [];
-  private backendReported = false;
-  private activePlugins: Plugin[] = [];
-  /** Where relative paths (plugin specifiers, files named in plugin options) resolve from. */
-  readonly baseDir: string;
-  /** Order constraints naming absent plugins are errors (see `LearnerOptions.strict`). */
-  readonly strict: boolean;
+  private readonly active: ActivePlugins;
+  private readonly tensors = new BatchTensors();
   private readonly logger: (message: string) => void;
-  /** Tensors of the current batch that the learner must dispose when it ends. */
-  private readonly batchTensors: tf.Tensor[] = [];
+  private backendReported = false;
 
-  private constructor(model: Module, dls: DataLoaders, lossFunc: LossFunc, opt: OptimizerLike, options: LearnerOptions) {
-    this.model = model;
-    this.dls = dls;
-    this.lossFunc = lossFunc;
-    this.opt = opt;
-    this.metrics = (options.metrics ?? []).map(resolveMetric);
+  private constructor(parts: LearnerParts, options: LearnerOptions) {
+    ({ model: this.model, dls: this.dls, lossFunc: this.lossFunc, opt: this.opt, metrics: this.metrics } = parts);
+    this.backend = parts.backend;
+    this.baseDir = parts.baseDir;
     this.lr = options.lr ?? 1e-3;
     this.moms = options.moms ?? [0.95, 0.85, 0.95];
-    this.baseDir = options.baseDir ?? process.cwd();
-    this.logger = options.quiet ? () => {} : (options.logger ?? ((m) => console.log(m)));
     this.quiet = options.quiet ?? false;
     this.strict = options.strict ?? false;
+    this.logger = options.quiet ? () => {} : (options.logger ?? ((m) => console.log(m)));
+    this.active = new ActivePlugins(this, this.hookSet, this.strict);
   }
 
   /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
   static async create(options: LearnerOptions): Promise<Learner> {
-    const backend = await initBackend(options.backend ?? 'auto');
-    const model = toModule(options.model);
-    const groups = options.splitter?.(model) ?? model.paramGroups?.() ?? [model.parameters()];
-    const hypers = { lr: options.lr ?? 1e-3, ...(options.wd === undefined ? {} : { wd: options.wd }) };
-    const opt = await resolveOptimizer(options.optimizer ?? 'adam', groups, hypers, {
-      noWeightDecay: model.noWeightDecay?.(),
-      normParameters: model.normParameters?.(),
-      trainBn: options.trainBn ?? true,
-    });
-    const learn = new Learner(model, options.dls, resolveLoss(options.lossFunc ?? 'cross-entropy'), opt, options);
-    learn.backend = backend;
-    const specs = [...(options.defaultPlugins === false ? [] : DEFAULT_PLUGINS), ...(options.plugins ?? [])];
-    learn.basePlugins = await loadPlugins(specs, learn.baseDir);
-    learn.usePlugins(learn.basePlugins);
+    const parts = await resolveParts(options);
+    const learn = new Learner(parts, options);
+    learn.active.setBase(parts.plugins);
     await learn.fire('afterCreate');
     return learn;
   }
 
+  // ── plugins: held by ActivePlugins; found by name, or by role (the runtime only ever asks roles) ──
   get plugins(): readonly Plugin[] {
-    return this.activePlugins;
+    return this.active.list;
   }
-
   plugin<P extends Plugin = Plugin>(name: string): P | undefined {
-    return this.activePlugins.find((p) => p.name === name) as P | undefined;
+    return this.active.named<P>(name);
   }
-
+  pluginWithRole<P extends Plugin = Plugin>(role: PluginRole): P | undefined {
+    return this.active.withRole<P>(role);
+  }
   get recorder(): RecorderView | undefined {
-    return this.plugin('recorder') as (Plugin & RecorderView) | undefined;
+    return this.pluginWithRole<Plugin & RecorderView>('recorder');
   }
-
-  log(message: string): void {
-    this.logger(message);
+  get sweeping(): boolean {
+    return this.pluginWithRole('lr-sweep') !== undefined;
   }
-
+  /** The active plugins' `runBefore`/`runAfter` entries that name no active plugin (ignored when ordering). */
+  get danglingOrder(): DanglingReference[] {
+    return this.active.dangling;
+  }
   /** Add plugins for the rest of this learner's life (fastai's `add_cbs`). */
-  async addPlugins(specs: readonly PluginSpec[]): Promise<void> {
-    const plugins = [...this.basePlugins, ...(await loadPlugins(specs, this.baseDir))];
-    this.usePlugins(plugins);
-    this.basePlugins = plugins;
+  async addPlugins(requests: readonly PluginRequest[]): Promise<void> {
+    const added = await Promise.all(requests.map((r) => loadRequest(r, this.baseDir)));
+    this.active.setBase([...this.active.baseSet, ...added]);
   }
-
   /** Remove a plugin by name (fastai's `remove_cb`). */
   removePlugin(name: string): void {
-    this.basePlugins = this.basePlugins.filter((p) => p.name !== name);
-    this.usePlugins(this.basePlugins);
+    this.active.setBase(this.active.baseSet.filter((p) => p.name !== name));
   }
-
   /** For each event, the plugins (and direct taps) that run on it, in order. */
   explain(): { event: EventName; taps: string[] }[] {
     return explainHooks(this);
   }
-
-  /** The active plugins' `runBefore`/`runAfter` entries that name no active plugin (ignored when ordering). */
-  get danglingOrder(): DanglingReference[] {
-    return danglingReferences(this.activePlugins);
+  /** Release what plugins keep beyond a fit (a dashboard's server, open files): each plugin's `close()`. */
+  async close(): Promise<void> {
+    for (const plugin of this.active.list) await plugin.close?.();
+  }
+  log(message: string): void {
+    this.logger(message);
   }
 
-  /** Resolve the order of `plugins` and (re)tap them; taps made directly on `hooks` stay, after the plugins. */
-  private usePlugins(plugins: readonly Plugin[]): void {
-    // Resolve first: a bad set (a cycle, a duplicate name) must leave the current plugins tapped.
-    const ordered = resolveOrder(plugins);
-    checkOrderReferences(ordered, this.strict);
-    for (const p of this.activePlugins) untapOwner(this.hooks, p);
-    this.activePlugins = ordered;
-    try {
-      tapPlugins(this, ordered);
-      keepDirectTapsAfterPlugins(this.hooks);
-    } catch (error) {
-      if (plugins !== this.basePlugins) this.usePlugins(this.basePlugins); // a plugin's `apply` threw
-      throw error;
-    }
-  }
-
-  /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
-  async fit(nEpoch: number, lr?: number, options: FitOptions = {}): Promise<void> {
-    const extra = options.plugins?.length ? await loadPlugins(options.plugins, this.baseDir) : [];
-    if (extra.length) this.usePlugins([...this.basePlugins, ...extra]);
-    let session: FitSession | undefined;
-    let leaks: LeakGuard | undefined;
-    try {
-      if (options.wd !== undefined) this.opt.setHyper('wd', options.wd);
-      this.opt.setHyper('lr', lr ?? this.lr);
-      this.nEpoch = nEpoch;
-      session = openFitSession(this, nEpoch, options);
-      leaks = options.checkLeaks ? guardLeaks(this) : undefined;
-      if (!this.backendReported) this.log(`tapfit: training on the "${this.backend}" backend`);
-      this.backendReported = true;
-      await this.withEvents('fit', () => this.doFit(session!.startEpoch), CancelFitError);
-      leaks?.check();
-      this.endCleanup();
-    } catch (error) {
-      this.disposeBatch();
-      await this.hooks.onError.promise(this, error);
-      throw error;
-    } finally {
-      leaks?.dispose();
-      session?.close();
-      if (extra.length) this.usePlugins(this.basePlugins);
-    }
-  }
-
-  // ── fit variants (fitOneCycle, fitFlatCos, fitSgdr, fineTune, lrFind): thin delegations to runtime/fit/ ──
-  /** fastai's `fit_one_cycle` (runtime/fit/variants.ts). */
+  // ── fit variants and checkpoints: thin delegations to runtime/fit/ and runtime/checkpoint/ ──
+  /** fastai's `fit_one_cycle`. */
   fitOneCycle(nEpoch: number, lrMax?: fitVariants.LrSpec, options?: fitVariants.FitOneCycleOptions): Promise<void> {
     return fitVariants.fitOneCycle(this, nEpoch, lrMax, options);
   }
@@ -281,12 +181,10 @@ export class Learner implements LearnerView {
   fineTune(epochs: number, baseLr?: number, options?: fitVariants.FineTuneOptions): Promise<void> {
     return fitVariants.fineTune(this, epochs, baseLr, options);
   }
-  /** fastai's `lr_find`: suggestions `valley`, `minimum`, `steep`, `slide` (runtime/fit/lr-find.ts). */
+  /** fastai's `lr_find`: suggestions `valley`, `minimum`, `steep`, `slide`. */
   lrFind(options?: fitVariants.LrFindOptions): Promise<fitVariants.SuggestedLrs> {
     return fitVariants.lrFind(this, options);
   }
-
-  // ── checkpoints (save, load, resume): thin delegations to runtime/checkpoint/ ──
   /** Writes weights, optimizer, plugin and data-loader state and the fit position atomically; returns the path. */
   async save(path: string, options?: SaveOptions): Promise<string> {
     return saveCheckpoint(this, path, options);
@@ -296,7 +194,37 @@ export class Learner implements LearnerView {
     loadCheckpoint(this, path, options);
   }
 
-  private async doFit(startEpoch = 0): Promise<void> {
+  // ── the loop ──
+  /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
+  async fit(nEpoch: number, lr?: number | readonly number[], options: FitOptions = {}): Promise<void> {
+    const extra = await Promise.all((options.plugins ?? []).map((r) => loadRequest(r, this.baseDir)));
+    this.active.beginFit(extra);
+    let session: FitSession | undefined;
+    let leaks: LeakGuard | undefined;
+    try {
+      if (options.wd !== undefined) this.opt.setHyper('wd', options.wd);
+      this.opt.setHyper('lr', lr ?? this.lr);
+      this.nEpoch = nEpoch;
+      session = openFitSession(this, nEpoch, options);
+      leaks = options.checkLeaks ? guardLeaks(this) : undefined;
+      if (!this.backendReported) this.log(`tapfit: training on the "${this.backend}" backend`);
+      this.backendReported = true;
+      await this.withEvents('fit', () => this.doFit(session!.startEpoch), CancelFitError);
+      leaks?.check();
+      this.dl = null;
+      this.tensors.release(this);
+    } catch (error) {
+      this.tensors.release(this);
+      await this.hooks.onError.promise(this, error);
+      throw error;
+    } finally {
+      leaks?.dispose();
+      session?.close();
+      this.active.endFit();
+    }
+  }
+
+  private async doFit(startEpoch: number): Promise<void> {
     for (let epoch = startEpoch; epoch < this.nEpoch; epoch++) {
       this.epoch = epoch;
       await this.withEvents('epoch', () => this.doEpoch(), CancelEpochError);
@@ -330,77 +258,35 @@ export class Learner implements LearnerView {
     const nInp = this.dls.nInp ?? (batch.length === 1 ? 1 : batch.length - 1);
     this.xb = batch.slice(0, nInp);
     this.yb = batch.slice(nInp);
-    this.batchTensors.push(...batch);
+    this.tensors.holdAll(batch);
     try {
       this.withEventsSync('batch', this.batchBody, CancelBatchError);
     } finally {
-      this.disposeBatch();
+      this.tensors.release(this);
     }
   }
 
   // The batch path's callbacks, made once (not a closure per batch).
   private readonly batchBody = (): void => (this.training ? this.trainBatch() : this.validBatch());
   private readonly forwardBody = (): void => this.forward();
+  private readonly beforeBackward = (): void => this.fire('beforeBackward');
   private readonly stepBody = (): void => {
     if (this.grads) this.opt.step(this.grads);
   };
-  /** What the recorded forward pass of the current batch left behind (see `recordedForward`). */
-  private backwardCancelled = false;
-  private backwardFailure: { error: unknown } | null = null;
-  /** Reused each batch: the variables that get gradients. */
-  private readonly trainableVars: tf.Variable[] = [];
 
   private validBatch(): void {
     tf.tidy(this.forwardBody);
   }
 
-  /** The closure tfjs records and differentiates: forward, then `beforeBackward`; errors are held (see `trainBatch`). */
-  private readonly recordedForward = (): tf.Scalar => {
-    try {
-      this.forward();
-    } catch (error) {
-      this.backwardFailure = { error };
-      return this.lossGrad ?? tf.scalar(0);
-    }
-    try {
-      this.fire('beforeBackward');
-    } catch (error) {
-      if (error instanceof CancelBackwardError) this.backwardCancelled = true;
-      else this.backwardFailure = { error };
-    }
-    return this.lossGrad!;
-  };
-
-  /**
-   * tfjs records the forward pass and differentiates it in one synchronous call, so `beforeBackward`
-   * fires at the end of the recorded closure (after `afterLoss`), and the backward level is closed once
-   * the gradients exist. An error inside the closure is held until tfjs has finished its backward pass:
-   * a closure that throws would leave the tape's saved tensors undisposed.
-   */
+  /** fastai's `_do_one_batch` with the backward inside tfjs's recorded call: forward → backward → step → zero grad. */
   private trainBatch(): void {
     if (this.yb.length === 0) {
       tf.tidy(this.forwardBody);
       return;
     }
-    this.backwardCancelled = false;
-    this.backwardFailure = null;
-    const vars = this.trainableVars;
-    vars.length = 0;
-    for (const group of this.opt.paramGroups) for (const v of group) if (v.trainable) vars.push(v);
-    const { value, grads } = tf.engine().gradients(this.recordedForward, vars, undefined, true);
-    this.batchTensors.push(value);
-    const named: tf.NamedTensorMap = {};
-    for (let i = 0; i < vars.length; i++) {
-      const g = grads[i];
-      if (g == null) continue;
-      this.batchTensors.push(g);
-      named[vars[i].name] = g;
-    }
-    // Set inside the recorded closure (TypeScript cannot see that, hence the widening casts).
-    const failure = this.backwardFailure as { error: unknown } | null;
-    if (failure) throw failure.error;
-    if (this.backwardCancelled as boolean) this.fire('afterCancelBackward');
-    else this.grads = named;
+    const { grads, cancelled } = this.tensors.differentiate(this, this.opt.paramGroups, this.forwardBody, this.beforeBackward);
+    if (cancelled) this.fire('afterCancelBackward');
+    else this.grads = grads;
     this.fire('afterBackward');
     this.withEventsSync('step', this.stepBody, CancelStepError);
     this.opt.zeroGrad();
@@ -410,16 +296,14 @@ export class Learner implements LearnerView {
   private forward(): void {
     try {
       this.pred = this.model.forward(this.xb, { training: this.training });
-      this.holdPred();
+      this.tensors.holdForward(this);
       this.fire('afterPred');
-      this.holdPred();
+      this.tensors.holdForward(this);
       if (this.yb.length === 0) return;
-      this.loss = this.lossGrad = this.hold(this.lossOf(this.pred));
+      this.loss = this.lossGrad = this.tensors.hold(this.lossOf(this.pred));
       this.fire('afterLoss');
     } finally {
-      this.holdPred();
-      if (this.loss) this.hold(this.loss);
-      if (this.lossGrad) this.hold(this.lossGrad);
+      this.tensors.holdForward(this);
     }
   }
 
@@ -433,36 +317,10 @@ export class Learner implements LearnerView {
       throw new TapfitError(
         'E_CONFIG',
         `the loss function failed on the prediction: the model returned ${pred.length} tensors, not one (${reason}); ` +
-          `add a plugin that picks the prediction in afterPred (for an RNN's [logits, raw, outputs]: 'rnn-outputs')`,
+          `add a plugin that picks the prediction in afterPred (for an RNN's [logits, raw, outputs]: the rnn-outputs role)`,
         { cause: error },
       );
     }
-  }
-
-  private holdPred(): void {
-    const pred = this.pred;
-    if (Array.isArray(pred)) pred.forEach((t) => this.hold(t));
-    else if (pred) this.hold(pred);
-  }
-
-  private hold<T extends tf.Tensor>(t: T): T {
-    if (!t.isDisposed && !this.batchTensors.includes(t)) this.batchTensors.push(tf.keep(t));
-    return t;
-  }
-
-  private disposeBatch(): void {
-    for (const t of this.batchTensors) t.dispose();
-    // Gradients a plugin put in place of the originals (e.g. clipped ones) belong to the batch too.
-    for (const g of Object.values(this.grads ?? {})) g.dispose();
-    this.batchTensors.length = 0;
-    this.pred = this.loss = this.lossGrad = null;
-    this.grads = null;
-    this.xb = this.yb = [];
-  }
-
-  private endCleanup(): void {
-    this.dl = null;
-    this.disposeBatch();
   }
 
   /** fastai's `_with_events`: `before` → body → (own cancel → `afterCancel`) → `after`, not in a finally. */
@@ -478,7 +336,7 @@ export class Learner implements LearnerView {
     await this.fire(after);
   }
 
-  private withEventsSync(level: BatchLevel, body: () => void, Cancel: CancelClass): void {
+  private withEventsSync(level: 'batch' | 'step', body: () => void, Cancel: CancelClass): void {
     const [before, afterCancel, after] = LEVEL_EVENTS[level];
     try {
       this.fire(before);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { TapfitError, isStepper, type Stepper } from '../../plugin-sdk/index.ts';
-import { isPathSpecifier, loadModule } from '../plugins/load-module.ts';
+import { isPathSpecifier, loadModule } from '../plugin-host/load-module.ts';
 
 const cache = new Map<string, Promise<Stepper>>();
 

@@ -8,7 +8,7 @@ import {
   type ParamState,
   type Stepper,
 } from '../../plugin-sdk/index.ts';
-import { resolveOrder } from '../plugins/resolve-order.ts';
+import { resolveOrder } from '../plugin-host/resolve-order.ts';
 import { spreadHyper } from './spread-hyper.ts';
 import { deserialiseState, disposeState, serialiseState } from './state-dict.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Learner } from '../../runtime/learner/learner.ts';
 import { schedLin, TapfitError, type Module, type Plugin, type Pred } from '../../plugin-sdk/index.ts';
-import type { PluginSpec } from '../../runtime/plugins/load-plugins.ts';
+import type { PluginSpec } from '../../runtime/plugin-host/load-plugins.ts';
 import { TinyLinear, tinyData } from '../helpers/tiny.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tapfit-leaks-'));

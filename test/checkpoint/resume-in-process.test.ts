@@ -7,7 +7,7 @@ import { installInterruptHandler, readCheckpoint } from '../../runtime/checkpoin
 import { DataLoaders } from '../../runtime/data/dataloaders.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Plugin } from '../../plugin-sdk/index.ts';
-import type { PluginSpec } from '../../runtime/plugins/load-plugins.ts';
+import type { PluginSpec } from '../../runtime/plugin-host/load-plugins.ts';
 import { TinyLinear } from '../helpers/tiny.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tapfit-resume-ip-'));

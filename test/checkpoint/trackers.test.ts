@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Learner } from '../../runtime/learner/learner.ts';
 import { readCheckpoint } from '../../runtime/checkpoint/index.ts';
 import { pyRepr, Tracker, type Learner as LearnerView, type Plugin } from '../../plugin-sdk/index.ts';
-import type { PluginSpec } from '../../runtime/plugins/load-plugins.ts';
+import type { PluginSpec } from '../../runtime/plugin-host/load-plugins.ts';
 import { TinyLinear, tinyData } from '../helpers/tiny.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tapfit-trackers-'));

@@ -7,7 +7,7 @@ import * as tfjs from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import * as errors from '../../plugin-sdk/errors.ts';
 import { tf } from '../../plugin-sdk/index.ts';
-import { createTestLearner } from '../../plugin-sdk/testing.ts';
+import { createTestLearner } from '../../runtime/testing/test-learner.ts';
 import { isTapfitKernel, registerTapfitKernels } from '../../runtime/backend/index.ts';
 
 type Errors = typeof errors;

@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { definePlugin, PluginError, TapfitError, type Plugin } from '../../plugin-sdk/index.ts';
-import { createTestLearner } from '../../plugin-sdk/testing.ts';
+import { createTestLearner } from '../../runtime/testing/test-learner.ts';
 import type { Learner } from '../../runtime/learner/learner.ts';
-import { loadPlugin } from '../../runtime/plugins/load-plugins.ts';
+import { loadPlugin } from '../../runtime/plugin-host/load-plugins.ts';
 
 async function failure(p: Promise<unknown>): Promise<TapfitError> {
   const e = await p.then(() => null, (error: unknown) => error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOrder, type Orderable } from '../../runtime/plugins/resolve-order.ts';
+import { resolveOrder, type Orderable } from '../../runtime/plugin-host/resolve-order.ts';
 import { Rng } from '../../runtime/data/rng.ts';
 import { TapfitError } from '../../plugin-sdk/index.ts';
 

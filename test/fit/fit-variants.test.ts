@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Learner, type LearnerOptions } from '../../runtime/learner/learner.ts';
-import { combinedCos, combineScheds, schedCos, schedLin } from '../../runtime/schedules.ts';
+import { combinedCos, combineScheds, schedCos, schedLin } from '../../plugin-sdk/index.ts';
 import { definePlugin, type Module, type Pred } from '../../plugin-sdk/index.ts';
 import { TinyLinear, tinyData } from '../helpers/tiny.ts';
 

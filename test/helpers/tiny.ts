@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataLoaders } from '../../runtime/data/dataloaders.ts';
-import { LinearModel } from '../../plugin-sdk/testing.ts';
+import { LinearModel } from '../../runtime/testing/test-learner.ts';
 
 /** y = x·w + b on 2 features: the smallest real model to drive the loop (the SDK's test model). */
 export class TinyLinear extends LinearModel {

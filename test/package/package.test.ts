@@ -151,7 +151,7 @@ describe('the packed tarball', () => {
     expect(tarballFiles).toContain('LICENSE');
     expect(tarballFiles).toContain('dist/runtime/index.js');
     expect(tarballFiles).toContain('dist/runtime/index.d.ts');
-    expect(tarballFiles).toContain('dist/plugin-sdk/testing.js');
+    expect(tarballFiles).toContain('dist/runtime/testing/test-learner.js');
     expect(tarballFiles).toContain('dist/plugins/recorder/index.js');
     expect(tarballFiles).toContain('dist/plugins/steppers/adam-step.js');
     expect(tarballFiles).toContain('dist/runtime/cli/bin.js');

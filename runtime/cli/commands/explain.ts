@@ -41,7 +41,7 @@ export async function explainCommand(flags: ExplainFlags, io: CliIO): Promise<nu
   const loaded = await loadForCli(flags, io);
   const quiet = Boolean(flags.quiet);
   // Same plugins as `tapfit fit` (progress unless --quiet); nothing printed by them here.
-  const learn = await learnerFromConfig(loaded, { extraPlugins: quiet ? [] : ['progress'], quiet: true });
+  const learn = await learnerFromConfig(loaded, { extraPlugins: quiet ? [] : [{ role: 'progress' }], quiet: true });
   const fit = loaded.config.fit;
   const explanation = await explainFit(learn, fit);
   const fitLabel = `${fit.method} (${fit.method === 'sgdr' ? `${fit.cycles} cycles` : `${fit.epochs} epoch${fit.epochs === 1 ? '' : 's'}`})`;

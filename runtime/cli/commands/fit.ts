@@ -5,10 +5,9 @@ import { displayPath } from '../../config/errors.ts';
 import { runFit } from '../../config/run-fit.ts';
 import { historyOf, writeRunPlots } from '../../plot/history.ts';
 import { installInterruptHandler, resumeCommand, resumeNextFit } from '../../checkpoint/index.ts';
-import type { Plugin } from '../../../plugin-sdk/index.ts';
+import type { CheckpointProvider, Plugin, PluginRequest } from '../../../plugin-sdk/index.ts';
 import type { Learner } from '../../learner/learner.ts';
 import type { LoadedConfig } from '../../config/discover.ts';
-import type { PluginSpec } from '../../plugins/load-plugins.ts';
 import { EXIT_OK, TrainingError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import { loadForCli, outputDir } from '../session.ts';
@@ -31,14 +30,14 @@ export interface FitFlags {
 export async function fitCommand(flags: FitFlags, io: CliIO): Promise<number> {
   const loaded = await loadForCli(flags, io);
   const quiet = Boolean(flags.quiet);
-  const extraPlugins: PluginSpec[] = quiet ? [] : ['progress'];
-  if (flags.dashboard !== undefined && flags.dashboard !== false) extraPlugins.push(['dashboard', { port: flags.dashboard === true ? 0 : flags.dashboard }]);
+  const extraPlugins: PluginRequest[] = quiet ? [] : [{ role: 'progress' }];
+  if (flags.dashboard !== undefined && flags.dashboard !== false) extraPlugins.push({ role: 'dashboard', options: { port: flags.dashboard === true ? 0 : flags.dashboard } });
   const learn = await learnerFromConfig(loaded, { extraPlugins, quiet, logger: io.stdout });
   try {
     return await fitAndWrite(learn, loaded, flags, io);
   } finally {
-    // The page keeps what it shows; the server goes with the command.
-    await learn.plugin<Plugin & { close?: () => Promise<void> }>('dashboard')?.close?.();
+    // What plugins keep beyond the fit (the dashboard's server) goes with the command; the page keeps what it shows.
+    await learn.close();
   }
 }
 
@@ -47,8 +46,8 @@ async function fitAndWrite(learn: Learner, loaded: LoadedConfig, flags: FitFlags
   const fit = loaded.config.fit;
   const out = outputDir(loaded, flags.output, io);
   // Checkpoints go where save-model writes them, else beside the outputs; Ctrl-C saves one there (exit 130).
-  const saveModel = learn.plugin<Plugin & { file?: string }>('save-model');
-  const checkpoints = saveModel?.file ? path.dirname(path.resolve(learn.baseDir, saveModel.file)) : path.join(out, 'checkpoints');
+  const provider = learn.pluginWithRole<Plugin & Partial<CheckpointProvider>>('checkpoints');
+  const checkpoints = provider?.checkpointFile ? path.dirname(path.resolve(learn.baseDir, provider.checkpointFile)) : path.join(out, 'checkpoints');
   if (flags.resume) resumeNextFit(learn, flags.resume === true ? checkpoints : path.resolve(io.cwd, flags.resume));
   const interrupt = installInterruptHandler(learn, checkpoints, { resumeCommand: resumeCommand(process.argv, checkpoints), log: io.stderr });
   try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENTS, isStepper, type Plugin, type PluginFactory, type Stepper } from '../../../plugin-sdk/index.ts';
-import { loadModule } from '../../plugins/load-module.ts';
-import { registry } from '../../plugins/registry.ts';
+import { loadModule } from '../../plugin-host/load-module.ts';
+import { registry } from '../../plugin-host/registry.ts';
 import { EXIT_OK } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 

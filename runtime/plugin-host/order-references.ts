@@ -1,6 +1,6 @@
 import { didYouMean, TapfitError } from '../../plugin-sdk/index.ts';
-import { registry } from '../plugins/registry.ts';
-import { danglingReferences, type DanglingReference, type Orderable } from '../plugins/resolve-order.ts';
+import { registry } from './registry.ts';
+import { danglingReferences, type DanglingReference, type Orderable } from './resolve-order.ts';
 
 /** Each dangling reference is warned about once per process, however often the plugin set changes. */
 const warned = new Set<string>();

@@ -12,17 +12,17 @@
  * learn.dispose();
  * ```
  *
- * The SDK must not depend on the runtime statically (plugins import only the SDK), so the runtime is loaded
- * here with a dynamic `import()` of the package itself (`tapfit`, resolved through its `exports`).
+ * It is part of the runtime (it builds a real `LearnerView`) and is published as `tapfit/plugin-sdk/testing`, the
+ * entry point a plugin's tests import; the plugin itself still imports only `tapfit/plugin-sdk`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EventName } from './events.ts';
-import type { Plugin, PluginFactory } from './plugin.ts';
-import type { Stepper } from './stepper.ts';
-import type { DataLoaders, Learner, LossFunc, Metric, Module, Pred } from './types.ts';
+import type { DataLoaders, EventName, LearnerView, LossFunc, Metric, Module, Plugin, PluginRequest, Pred, Stepper } from '../../plugin-sdk/index.ts';
+import { DataLoaders as TensorDataLoaders } from '../data/dataloaders.ts';
+import { Learner } from '../learner/learner.ts';
+import type { OptimizerSpec } from '../optimizer/index.ts';
 
 /** A plugin as `Learner.create` takes it: an object, a factory, a built-in name/path/package, or `[name, options]`. */
-export type TestPluginSpec = Plugin | PluginFactory | string | readonly [string, unknown];
+export type TestPluginSpec = PluginRequest;
 
 export interface TestLearnerOptions {
   /** The plugins under test (and any others they need). */
@@ -61,7 +61,7 @@ export interface FiredEvent {
 }
 
 /** The learner a test gets: the real one, plus what was recorded. */
-export interface TestLearner extends Learner {
+export interface TestLearner extends LearnerView {
   fit(nEpoch?: number, lr?: number, options?: { wd?: number; plugins?: readonly TestPluginSpec[] }): Promise<void>;
   /** For each event, the taps that run on it, in order. */
   explain(): { event: EventName; taps: string[] }[];
@@ -82,29 +82,6 @@ export interface TestLearner extends Learner {
   paramValues(): number[][];
   /** Free the model, data and optimizer tensors. */
   dispose(): void;
-}
-
-interface RuntimeLearner extends Learner {
-  fit(nEpoch: number, lr?: number, options?: { wd?: number; plugins?: readonly TestPluginSpec[] }): Promise<void>;
-  explain(): { event: EventName; taps: string[] }[];
-  removePlugin(name: string): void;
-}
-
-/** The part of the runtime (`tapfit`) this helper uses. */
-interface Runtime {
-  Learner: { create(options: Record<string, unknown>): Promise<RuntimeLearner> };
-  DataLoaders: {
-    fromTensors(
-      data: { train: readonly tf.Tensor[]; valid: readonly tf.Tensor[] },
-      options: { batchSize?: number; shuffle?: boolean },
-    ): DataLoaders & { dispose(): void };
-  };
-}
-
-async function loadRuntime(): Promise<Runtime> {
-  // A variable specifier keeps the SDK's types free of the runtime's; `tapfit` resolves to this package.
-  const self = 'tapfit';
-  return (await import(/* @vite-ignore */ self)) as Runtime;
 }
 
 let modelCount = 0;
@@ -136,7 +113,7 @@ function features(n: number, nFeatures: number, offset: number): tf.Tensor2D {
   return tf.tensor2d(Array.from({ length: n * nFeatures }, (_, i) => Math.sin(1.3 * i + offset)), [n, nFeatures]);
 }
 
-function toyProblem(task: 'regression' | 'classification', rt: Runtime, nTrain: number, nValid: number, bs: number) {
+function toyProblem(task: 'regression' | 'classification', nTrain: number, nValid: number, bs: number) {
   const make = (n: number, offset: number): tf.Tensor[] => {
     if (task === 'regression') {
       const x = features(n, 2, offset);
@@ -148,7 +125,7 @@ function toyProblem(task: 'regression' | 'classification', rt: Runtime, nTrain: 
     truth.dispose();
     return [x, y];
   };
-  const dls = rt.DataLoaders.fromTensors({ train: make(nTrain * bs, 0), valid: make(nValid * bs, 100) }, { batchSize: bs, shuffle: false });
+  const dls = TensorDataLoaders.fromTensors({ train: make(nTrain * bs, 0), valid: make(nValid * bs, 100) }, { batchSize: bs, shuffle: false });
   const model =
     task === 'regression'
       ? new LinearModel([[0.5], [-0.25]], [0.1])
@@ -160,9 +137,8 @@ const RECORDER_NAME = 'tapfit-test-learner-events';
 
 /** Builds a small real learner for testing plugins; see the module comment for an example. */
 export async function createTestLearner(options: TestLearnerOptions = {}): Promise<TestLearner> {
-  const rt = await loadRuntime();
   const task = options.task ?? 'regression';
-  const toy = options.model && options.dls ? null : toyProblem(task, rt, options.nTrain ?? 2, options.nValid ?? 1, options.batchSize ?? 4);
+  const toy = options.model && options.dls ? null : toyProblem(task, options.nTrain ?? 2, options.nValid ?? 1, options.batchSize ?? 4);
   const model = options.model ?? toy!.model;
   const dls = options.dls ?? toy!.dls;
 
@@ -199,12 +175,13 @@ export async function createTestLearner(options: TestLearnerOptions = {}): Promi
     },
   };
 
-  const plugins = [eventRecorder, ...(options.recorder ? ['recorder'] : []), ...(options.plugins ?? [])];
-  const learn = await rt.Learner.create({
+  const plugins: PluginRequest[] = [eventRecorder, ...(options.recorder ? [{ role: 'recorder' }] : []), ...(options.plugins ?? [])];
+  const learn = await Learner.create({
     model,
     dls,
     lossFunc: options.lossFunc ?? toy?.lossFunc ?? 'mse',
-    optimizer: options.optimizer ?? 'sgd',
+    // Preset names and stepper names are checked by the optimizer when the learner is built.
+    optimizer: (options.optimizer ?? 'sgd') as OptimizerSpec,
     lr: options.lr ?? 0.1,
     wd: options.wd,
     metrics: options.metrics,

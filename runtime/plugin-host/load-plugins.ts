@@ -1,8 +1,7 @@
-import { checkPluginKeys, TapfitError, type Plugin, type PluginFactory } from '../../plugin-sdk/index.ts';
+import { checkPluginKeys, TapfitError, type Plugin, type PluginFactory, type PluginSpec } from '../../plugin-sdk/index.ts';
 import { loadModule } from './load-module.ts';
 
-/** How a plugin may be named in code or config: `'recorder'`, `['gradient-clip', { maxNorm: 1 }]`, `'./my.ts'`, `'tapfit-plugin-x'`, an object or a factory. */
-export type PluginSpec = string | readonly [string, unknown] | Plugin | PluginFactory;
+export type { PluginSpec } from '../../plugin-sdk/index.ts';
 
 function describe(spec: PluginSpec): string {
   if (typeof spec === 'string') return spec;

@@ -49,3 +49,31 @@ export function registry(kind: RegistryKind = 'plugin'): ReadonlyMap<string, str
 export function register(kind: RegistryKind, name: string, specifier: string): void {
   extra[kind].set(name, specifier);
 }
+
+interface RoleTable {
+  ROLE_PROVIDERS: Readonly<Record<string, string>>;
+  DEFAULT_ROLES: readonly string[];
+}
+let roleTable: Promise<RoleTable> | undefined;
+const extraRoles = new Map<string, string>();
+
+/** The built-in plugins' role table (`plugins/roles.ts`), read once. */
+function builtinRoles(): Promise<RoleTable> {
+  roleTable ??= import(pathToFileURL(path.join(BUILTIN_PLUGIN_DIR, `roles${MODULE_EXT}`)).href) as Promise<RoleTable>;
+  return roleTable;
+}
+
+/** The plugin (a registry name or module specifier) that fills `role`: one registered with `registerRole`, else the built-in. */
+export async function roleProvider(role: string): Promise<string | undefined> {
+  return extraRoles.get(role) ?? (await builtinRoles()).ROLE_PROVIDERS[role];
+}
+
+/** The roles a learner has unless `defaultPlugins: false`. */
+export async function defaultRoles(): Promise<readonly string[]> {
+  return (await builtinRoles()).DEFAULT_ROLES;
+}
+
+/** Let `specifier` (a registry name, path or package) fill `role` wherever the runtime asks for one. */
+export function registerRole(role: string, specifier: string): void {
+  extraRoles.set(role, specifier);
+}

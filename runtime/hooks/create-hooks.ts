@@ -5,33 +5,25 @@ import {
   FIT_EVENTS,
   PluginError,
   TapfitError,
-  type Learner,
+  type LearnerView,
   type LearnerHooks,
 } from '../../plugin-sdk/index.ts';
-
-/** Tap metadata the runtime adds: which plugin made a tap, so its taps can be removed again. */
-export interface TapOwner {
-  owner?: object;
-}
-
-/** Who is tapping right now (set while a plugin's `apply` runs), so direct taps are attributed to it. */
-export const tapContext: { current: object | undefined } = { current: undefined };
 
 /**
  * Wraps every tap (plugin methods and direct `hooks.x.tap(...)` alike) so an ordinary error thrown in
  * it names the tap and the event; Cancel errors pass through untouched, as in fastai.
  */
-function siteOf(learn: Learner, plugin: string, event: string) {
+function siteOf(learn: LearnerView, plugin: string, event: string) {
   if (event === 'afterCreate') return { plugin, event }; // before any fit: no epoch or batch to name
   return { plugin, event, epoch: learn.epoch, iter: learn.iter, training: learn.training };
 }
-function wrapError(error: unknown, learn: Learner, plugin: string, event: string): unknown {
+function wrapError(error: unknown, learn: LearnerView, plugin: string, event: string): unknown {
   if (error instanceof CancelError || error instanceof PluginError) return error;
   return new PluginError(siteOf(learn, plugin, event), error);
 }
 
 type AnyFn = (...args: never[]) => unknown;
-interface TapInfo extends TapOwner {
+interface TapInfo {
   name: string;
   type: string;
   stage?: number;
@@ -58,11 +50,10 @@ function refuseAsync(result: PromiseLike<unknown>, event: string): never {
 function interceptor(event: string, batchLevel: boolean) {
   return {
     register(tap: TapInfo): TapInfo {
-      const fn = tap.fn as unknown as (learn: Learner, ...rest: unknown[]) => unknown;
+      const fn = tap.fn as unknown as (learn: LearnerView, ...rest: unknown[]) => unknown;
       const name = tap.name;
-      const owner = tap.owner ?? tapContext.current;
       if (batchLevel) {
-        const wrapped = (learn: Learner, ...rest: unknown[]) => {
+        const wrapped = (learn: LearnerView, ...rest: unknown[]) => {
           try {
             const result = fn(learn, ...rest);
             if (isThenable(result)) refuseAsync(result, event);
@@ -71,17 +62,17 @@ function interceptor(event: string, batchLevel: boolean) {
             throw wrapError(error, learn, name, event);
           }
         };
-        return { ...tap, owner, fn: wrapped as unknown as AnyFn };
+        return { ...tap, fn: wrapped as unknown as AnyFn };
       }
       // Fit-level: a sync tap (`hooks.x.tap`) that returns a promise is awaited too, so its rejection fails the fit.
-      const wrapped = async (learn: Learner, ...rest: unknown[]) => {
+      const wrapped = async (learn: LearnerView, ...rest: unknown[]) => {
         try {
           return await fn(learn, ...rest);
         } catch (error) {
           throw wrapError(error, learn, name, event);
         }
       };
-      return { ...tap, owner, type: tap.type === 'async' ? tap.type : 'promise', fn: tap.type === 'async' ? tap.fn : (wrapped as unknown as AnyFn) };
+      return { ...tap, type: tap.type === 'async' ? tap.type : 'promise', fn: tap.type === 'async' ? tap.fn : (wrapped as unknown as AnyFn) };
     },
   };
 }
@@ -90,65 +81,35 @@ function interceptor(event: string, batchLevel: boolean) {
 function onErrorInterceptor() {
   return {
     register(tap: TapInfo): TapInfo {
-      const fn = tap.fn as unknown as (learn: Learner, error: unknown) => unknown;
+      const fn = tap.fn as unknown as (learn: LearnerView, error: unknown) => unknown;
       const name = tap.name;
-      const wrapped = async (learn: Learner, error: unknown) => {
+      const wrapped = async (learn: LearnerView, error: unknown) => {
         try {
           await fn(learn, error);
         } catch (cleanupError) {
           console.warn(`tapfit: plugin "${name}" failed in onError: ${(cleanupError as Error)?.message ?? cleanupError}`);
         }
       };
-      return { ...tap, owner: tap.owner ?? tapContext.current, type: 'promise', fn: wrapped as unknown as AnyFn };
+      return { ...tap, type: 'promise', fn: wrapped as unknown as AnyFn };
     },
   };
 }
 
+/** One tapable hook per event (batch events synchronous, fit events async) plus `onError`, with tapfit's error naming. */
 export function createHooks(): LearnerHooks {
-  const hooks: Record<string, SyncHook<[Learner]> | AsyncSeriesHook<[Learner]> | AsyncSeriesHook<[Learner, unknown]>> = {};
+  const hooks: Record<string, SyncHook<[LearnerView]> | AsyncSeriesHook<[LearnerView]> | AsyncSeriesHook<[LearnerView, unknown]>> = {};
   for (const event of BATCH_EVENTS) {
-    const hook = new SyncHook<[Learner]>(['learn'], event);
+    const hook = new SyncHook<[LearnerView]>(['learn'], event);
     hook.intercept(interceptor(event, true) as never);
     hooks[event] = hook;
   }
   for (const event of FIT_EVENTS) {
-    const hook = new AsyncSeriesHook<[Learner]>(['learn'], event);
+    const hook = new AsyncSeriesHook<[LearnerView]>(['learn'], event);
     hook.intercept(interceptor(event, false) as never);
     hooks[event] = hook;
   }
-  const onError = new AsyncSeriesHook<[Learner, unknown]>(['learn', 'error'], 'onError');
+  const onError = new AsyncSeriesHook<[LearnerView, unknown]>(['learn', 'error'], 'onError');
   onError.intercept(onErrorInterceptor() as never);
   hooks.onError = onError;
   return hooks as unknown as LearnerHooks;
-}
-
-interface MutableHook {
-  taps: TapInfo[];
-  _resetCompilation(): void;
-}
-
-/** Remove every tap made by `owner` (tapable has no untap; its tap list is plain data). */
-export function untapOwner(hooks: LearnerHooks, owner: object): void {
-  for (const hook of Object.values(hooks) as unknown as MutableHook[]) {
-    const kept = hook.taps.filter((t) => t.owner !== owner);
-    if (kept.length !== hook.taps.length) {
-      hook.taps = kept;
-      hook._resetCompilation();
-    }
-  }
-}
-
-/**
- * Within a stage, plugin taps run before taps made directly on `hooks` (which come after the learner is
- * created). Re-tapping plugins appends them, so this restores that order after every change of plugins.
- */
-export function keepDirectTapsAfterPlugins(hooks: LearnerHooks): void {
-  const rank = (t: TapInfo) => (t.owner === undefined ? 1 : 0);
-  for (const hook of Object.values(hooks) as unknown as MutableHook[]) {
-    const sorted = [...hook.taps].sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || rank(a) - rank(b));
-    if (sorted.some((t, i) => t !== hook.taps[i])) {
-      hook.taps = sorted;
-      hook._resetCompilation();
-    }
-  }
 }
