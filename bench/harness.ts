@@ -18,10 +18,25 @@ export function clockMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * What a contender that runs in another process (a PyTorch peer) returns: its own CPU and wall time for the
+ * unit, which replace this process's measurement of the call.
+ */
+export interface SelfTimed {
+  selfTimed: true;
+  cpuMs: number;
+  wallMs: number;
+}
+
+function isSelfTimed(x: unknown): x is SelfTimed {
+  return typeof x === 'object' && x !== null && (x as SelfTimed).selfTimed === true;
+}
+
 /** One contender: `run` does one timed unit (an epoch, a step, a million events…) and may be async. */
 export interface Contender {
   key: string;
   label: string;
+  /** Returns a {@link SelfTimed} when the work happens in another process. */
   run: () => unknown;
   /** Run in these rounds only (e.g. a very slow baseline timed in a few rounds); default: every round. */
   rounds?: readonly number[];
@@ -53,10 +68,14 @@ export async function alternate(contenders: readonly Contender[], options: { rou
       if (r < 0 && c.rounds) continue; // a sampled baseline has no separate warm-up: it is too slow to run twice
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      await c.run();
-      const wall = performance.now() - t0;
+      const result = await c.run();
+      let wall = performance.now() - t0;
       const used = process.cpuUsage(c0);
-      const t = CLOCK === 'cpu' ? (used.user + used.system) / 1000 : wall;
+      let t = CLOCK === 'cpu' ? (used.user + used.system) / 1000 : wall;
+      if (isSelfTimed(result)) {
+        wall = result.wallMs;
+        t = CLOCK === 'cpu' ? result.cpuMs : result.wallMs;
+      }
       if (r >= 0) {
         ms[c.key].push(t);
         wallMs[c.key].push(wall);

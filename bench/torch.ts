@@ -1,0 +1,180 @@
+/**
+ * Benchmark 6 — tapfit against PyTorch on the same CPU: one epoch of the MNIST CNN and of the human-numbers LSTM
+ * LM (bench/workloads.ts) in `learn.fit`, alternated round by round with PyTorch peers (bench/peers/*.py, Debian's
+ * python3-torch, CPU) given the same data, layers, batches and optimizer — one with 1 torch thread (the goal:
+ * tapfit on wasm runs one thread) and one with 2. A per-kernel profile (self time) of tapfit's epoch says where
+ * the time goes, and each workload's peak RSS is measured in a fresh process.
+ * Run alone: `npm run bench:torch` (prints the section; `npm run bench` writes it into RESULTS.md).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { initBackend } from '../runtime/backend/index.ts';
+import { CLOCK, QUICK, alternate, fmtMs, fmtRatio, median, pairedRatio, spreadPct, table, type BenchResult, type Contender, type Goal, type Timings } from './harness.ts';
+import { TORCH_INSTALL_HINT, TorchPeer, torchAvailable } from './peers/peer.ts';
+import { formatProfile, profileKernels } from './profile.ts';
+import { CNN, LSTM, cnnWorkload, lstmWorkload, type Workload } from './workloads.ts';
+
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_TORCH_ROUNDS ?? 7);
+const WARMUP = 1;
+const GOAL = 1.3;
+/** Peak RSS of each workload (3 epochs, `bench/peak-rss.ts`) before the kernel work of issue 13, at commit d6ecfd9. */
+const RSS_BEFORE_MIB = { cnn: 342.5, lstm: 421.2 } as const;
+const RSS_GOAL = 1.5;
+
+interface Spec {
+  key: 'cnn' | 'lstm';
+  title: string;
+  script: string;
+  make: (dataDir: string) => Promise<Workload>;
+  describe: string;
+}
+
+const SPECS: readonly Spec[] = [
+  {
+    key: 'cnn',
+    title: 'MNIST CNN',
+    script: 'cnn.py',
+    make: cnnWorkload,
+    describe: `conv 16@3×3 → pool → conv 32@3×3 → pool → dense 10; ${CNN.nTrain} training + ${CNN.nValid} validation images, batches of ${CNN.bs}, fastai Adam (lr 1e-3, wd 0.01), validation loss + accuracy`,
+  },
+  {
+    key: 'lstm',
+    title: 'LSTM LM (human numbers)',
+    script: 'lstm.py',
+    make: lstmWorkload,
+    describe: `embedding 64 → 2 LSTM layers of 64 → dropout 0.5 → tied decoder; bptt ${LSTM.seq}, batches of ${LSTM.bs}, AR/TAR (α 2, β 1), gradient clipping at 1, fastai Adam (lr 1e-3, wd 0.1), validation loss + accuracy`,
+  },
+];
+
+/** Median over rounds of a/b on the wall clock, whatever CLOCK is (the 2-thread peer's gain only shows there). */
+function pairedWall(t: Timings, a: string, b: string): number {
+  const n = Math.min(t.wallMs[a]?.length ?? 0, t.wallMs[b]?.length ?? 0);
+  return median(Array.from({ length: n }, (_, i) => t.wallMs[a][i] / t.wallMs[b][i]));
+}
+
+function peakRss(which: 'cnn' | 'lstm'): number | undefined {
+  const file = fileURLToPath(new URL('./peak-rss.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, which, QUICK ? '1' : '3'], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { maxRssMiB: number }).maxRssMiB;
+}
+
+interface Measured {
+  spec: Spec;
+  rows: string[][];
+  goal: Goal;
+  rssGoal: Goal;
+  profile: string;
+  peers: string;
+}
+
+async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log: (m: string) => void): Promise<Measured> {
+  const dir = mkdtempSync(path.join(tmpdir(), `tapfit-torch-${spec.key}-`));
+  const w = await spec.make(dir);
+  const peers: TorchPeer[] = [];
+  try {
+    const nBatches = w.learn.dls.train.length;
+    const contenders: Contender[] = [{ key: 'tapfit', label: 'tapfit `learn.fit(1)`, wasm (1 thread)', run: () => w.learn.fit(1) }];
+    const last: Record<string, { loss: number; acc: number }> = {};
+    if (torch.ok) {
+      for (const threads of [1, 2]) {
+        const peer = await TorchPeer.start(spec.script, dir, threads);
+        peers.push(peer);
+        const key = `torch${threads}`;
+        contenders.push({
+          key,
+          label: `PyTorch ${torch.version}, ${threads} thread${threads > 1 ? 's' : ''}`,
+          run: async () => {
+            const r = await peer.epoch();
+            last[key] = { loss: r.loss, acc: r.acc };
+            return r;
+          },
+        });
+      }
+    }
+    const t = await alternate(contenders, { rounds: ROUNDS, warmup: WARMUP, onRound: (r) => log(`  torch ${spec.key}: round ${r + 1}/${ROUNDS}`) });
+    const recorder = w.learn.recorder;
+    const cell = (name: string): number => Number(recorder?.finalRecord?.[recorder.metricNames.slice(1).indexOf(name)]);
+    const profile = await profileKernels(() => w.learn.fit(1));
+    const rows = contenders.map((c) => {
+      const cpu = c.key === 'tapfit' ? t.ms.tapfit : t.ms[c.key];
+      const r = c.key === 'tapfit' ? null : pairedRatio(t, 'tapfit', c.key);
+      const wall = c.key === 'tapfit' ? null : pairedWall(t, 'tapfit', c.key);
+      const q = last[c.key];
+      return [
+        c.label,
+        fmtMs(median(cpu)),
+        `±${spreadPct(cpu).toFixed(1)}%`,
+        fmtMs(median(t.wallMs[c.key])),
+        r ? `${fmtRatio(r.ratio)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})` : '—',
+        wall === null ? '—' : fmtRatio(wall),
+        c.key === 'tapfit' ? `valid loss ${cell('valid_loss').toFixed(3)}, accuracy ${cell('accuracy').toFixed(3)}` : q ? `valid loss ${q.loss.toFixed(3)}, accuracy ${q.acc.toFixed(3)}` : '',
+      ];
+    });
+    const one = torch.ok ? pairedRatio(t, 'tapfit', 'torch1') : undefined;
+    const goal: Goal = one
+      ? {
+          name: `${spec.title} epoch: tapfit vs PyTorch CPU, 1 thread`,
+          target: `≤ ${GOAL}×`,
+          measured: fmtRatio(one.ratio),
+          met: one.ratio <= GOAL,
+          note: `PyTorch with 2 threads: tapfit takes ${fmtRatio(pairedWall(t, 'tapfit', 'torch2'))} its wall time (§6)`,
+        }
+      : { name: `${spec.title} epoch: tapfit vs PyTorch CPU, 1 thread`, target: `≤ ${GOAL}×`, measured: 'skipped', met: null, note: `no PyTorch peer: ${torch.ok ? '' : torch.why}; ${TORCH_INSTALL_HINT}` };
+    log(`  torch ${spec.key}: peak RSS`);
+    const rss = peakRss(spec.key);
+    const before = RSS_BEFORE_MIB[spec.key];
+    const rssGoal: Goal = {
+      name: `${spec.title}: peak RSS vs before issue 13`,
+      target: `≤ ${RSS_GOAL}× (${(before * RSS_GOAL).toFixed(0)} MiB)`,
+      measured: rss === undefined ? 'failed' : `${rss.toFixed(1)} MiB (${(rss / before).toFixed(2)}×)`,
+      met: rss === undefined ? false : rss <= before * RSS_GOAL,
+      note: `${before} MiB before; 3 epochs in a fresh process (\`bench/peak-rss.ts\`)`,
+    };
+    const peerInfo = peers.map((p) => `${p.info.threads} thread(s)`).join(', ');
+    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo };
+  } finally {
+    for (const p of peers) await p.close();
+    w.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runTorchBench(log: (m: string) => void = () => {}): Promise<BenchResult> {
+  await initBackend('wasm');
+  const torch = torchAvailable();
+  if (!torch.ok) log(`  torch: PyTorch peer skipped — ${torch.why}; ${TORCH_INSTALL_HINT}`);
+  const results: Measured[] = [];
+  for (const spec of SPECS) results.push(await measure(spec, torch, log));
+  const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';
+  const markdown = [
+    torch.ok
+      ? `PyTorch ${torch.version} (Debian's \`python3-torch\`, CPU) runs \`bench/peers/*.py\` in child processes fed the same data through files; tapfit runs \`learn.fit(1)\` on \`wasm\`. ${ROUNDS} timed rounds after ${WARMUP} warm-up, contenders alternating (order rotating); times are ${clock}. "vs" columns are the medians of the per-round ratios tapfit ÷ peer (range in brackets): the goal uses CPU time against the 1-thread peer; against the 2-thread peer the wall clock is what a user sees (and noisy on a shared machine).`
+      : `**PyTorch peer skipped:** ${torch.why}. To compare, ${TORCH_INSTALL_HINT}, then \`npm run bench:torch\`.`,
+    '',
+    ...results.flatMap((m) => [
+      `### ${m.spec.title}`,
+      '',
+      `${m.spec.describe}.`,
+      '',
+      table(['contender', 'epoch (median)', 'spread', 'wall (median)', 'tapfit ÷ it', 'tapfit ÷ it, wall', 'last epoch'], m.rows),
+      '',
+      `Where tapfit's time goes, per training batch (one profiled epoch ÷ its training batches, validation included; each kernel's self time, a kernel built from other kernels not counting them): ${m.profile}.`,
+      '',
+    ]),
+  ].join('\n');
+  return {
+    title: '6. tapfit vs PyTorch on the same CPU (MNIST CNN and LSTM LM, one epoch)',
+    markdown,
+    goals: results.flatMap((m) => [m.goal, m.rssGoal]),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = await runTorchBench((m) => console.error(m));
+  console.log(r.markdown);
+  console.log(table(['goal', 'target', 'measured', 'status', 'note'], r.goals.map((g) => [g.name, g.target, g.measured, g.met === null ? '—' : g.met ? 'met' : 'not met', g.note ?? ''])));
+}
