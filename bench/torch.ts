@@ -148,7 +148,9 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
   const torch = torchAvailable();
   if (!torch.ok) log(`  torch: PyTorch peer skipped — ${torch.why}; ${TORCH_INSTALL_HINT}`);
   const results: Measured[] = [];
-  for (const spec of SPECS) results.push(await measure(spec, torch, log));
+  // BENCH_TORCH_ONLY=cnn|lstm: one workload (while working on its kernels).
+  const only = process.env.BENCH_TORCH_ONLY;
+  for (const spec of SPECS) if (!only || only === spec.key) results.push(await measure(spec, torch, log));
   const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';
   const markdown = [
     torch.ok

@@ -38,6 +38,49 @@ function convInputs(c: ConvCase): { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tenso
   return { x, w, dy };
 }
 
+interface MatMulCase {
+  a: number[];
+  b: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+/** Every transpose combination, odd sizes, batches. */
+const MATMUL_CASES: MatMulCase[] = [
+  { a: [5, 7], b: [7, 3], transposeA: false, transposeB: false },
+  { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
+  { a: [5, 7], b: [3, 7], transposeA: false, transposeB: true },
+  { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
+  { a: [2, 9, 4], b: [2, 6, 4], transposeA: false, transposeB: true },
+  { a: [3, 4, 9], b: [3, 4, 2], transposeA: true, transposeB: false },
+];
+const matMulKey = (c: MatMulCase): string => JSON.stringify(c);
+const matMuls = new Map<string, Expected>();
+const matMulGrads = new Map<string, Expected[]>();
+function matMulInputs(c: MatMulCase): { a: tf.Tensor; b: tf.Tensor } {
+  return { a: tf.tensor(seeded(prod(c.a), 21), c.a), b: tf.tensor(seeded(prod(c.b), 22), c.b) };
+}
+const matMul = (c: MatMulCase) => (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, c.transposeA, c.transposeB);
+
+interface GatherCase {
+  name: string;
+  x: number[];
+  dtype: 'float32' | 'int32';
+  indices: number[];
+  indicesShape: number[];
+  axis: number;
+}
+const GATHER_CASES: GatherCase[] = [
+  { name: 'rows of a matrix, repeated ids', x: [6, 3], dtype: 'float32', indices: [5, 0, 2, 2], indicesShape: [4], axis: 0 },
+  { name: 'images by a 2-D index', x: [5, 4, 3, 2], dtype: 'float32', indices: [4, 1, 0, 3, 3, 2], indicesShape: [2, 3], axis: 0 },
+  { name: 'int32 rows', x: [7, 2], dtype: 'int32', indices: [6, 1], indicesShape: [2], axis: 0 },
+  { name: 'axis 1 (stock kernel)', x: [3, 5, 2], dtype: 'float32', indices: [4, 0], indicesShape: [2], axis: 1 },
+];
+const gathers = new Map<string, Expected>();
+function gatherInputs(c: GatherCase): { x: tf.Tensor; indices: tf.Tensor } {
+  const values = c.dtype === 'int32' ? Int32Array.from(seeded(prod(c.x), 23), (v) => Math.round(v * 1000)) : seeded(prod(c.x), 23);
+  return { x: tf.tensor(values, c.x, c.dtype), indices: tf.tensor(c.indices, c.indicesShape, 'int32') };
+}
+
 const SEGMENT_X = [8, 3];
 const SEGMENT_IDS = [3, 0, 3, 5, 1, 3, 0, 5];
 
@@ -59,6 +102,19 @@ beforeAll(async () => {
         const dx = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, poolAttrs(c)) as tf.Tensor;
         poolGrads.set(poolKey(c, negative), { x: x.shape, shape: dx.shape, values: dx.dataSync() as Float32Array });
       }
+    }
+    for (const c of MATMUL_CASES) {
+      const { a, b } = matMulInputs(c);
+      const y = matMul(c)(a, b);
+      matMuls.set(matMulKey(c), { x: c.a, shape: y.shape, values: y.dataSync() as Float32Array });
+      const dy = tf.tensor(seeded(prod(y.shape), 24), y.shape);
+      const grads = tf.grads(matMul(c))([a, b], dy);
+      matMulGrads.set(matMulKey(c), grads.map((g) => ({ x: c.a, shape: g.shape, values: g.dataSync() as Float32Array })));
+    }
+    for (const c of GATHER_CASES) {
+      const { x, indices } = gatherInputs(c);
+      const y = tf.gather(x, indices, c.axis);
+      gathers.set(c.name, { x: c.x, shape: y.shape, values: y.dataSync() as Float32Array });
     }
     const x = tf.tensor2d(seeded(prod(SEGMENT_X), 14), SEGMENT_X as [number, number]);
     segmentSum = runReference(tf.UnsortedSegmentSum, 'cpu', { x, segmentIds: tf.tensor1d(SEGMENT_IDS, 'int32') }, { numSegments: 6 }).dataSync() as Float32Array;
@@ -122,6 +178,59 @@ describe('tapfit kernels on wasm', () => {
       const stock = runReference(tf.MaxPoolGrad, 'wasm', { dy, input: x, output: y }, poolAttrs(c));
       const want = poolGrads.get(poolKey(c, true))!;
       expect(relativeError(stock, tf.tensor(want.values, want.shape))).toBeGreaterThan(0.5);
+    });
+  });
+
+  it('puts fast paths in front of wasm’s stock BatchMatMul and GatherV2, keeping those as reference', () => {
+    for (const name of [tf.BatchMatMul, tf.GatherV2]) {
+      expect(isTapfitKernel(name, 'wasm')).toBe(true);
+      expect(referenceKernel(name, 'wasm')).toBeDefined();
+    }
+  });
+
+  describe.each(MATMUL_CASES)('matMul equals the stock cpu kernel: a $a (transposed: $transposeA), b $b (transposed: $transposeB)', (c) => {
+    it('values and both gradients', () => {
+      tf.tidy(() => {
+        const { a, b } = matMulInputs(c);
+        const want = matMuls.get(matMulKey(c))!;
+        const y = matMul(c)(a, b);
+        expect(relativeError(y, tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
+        const dy = tf.tensor(seeded(prod(y.shape), 24), y.shape);
+        const grads = tf.grads(matMul(c))([a, b], dy);
+        matMulGrads.get(matMulKey(c))!.forEach((g, i) => expect(relativeError(grads[i]!, tf.tensor(g.values, g.shape))).toBeLessThan(TOL));
+      });
+    });
+
+    it('equals wasm’s stock kernel', () => {
+      tf.tidy(() => {
+        const { a, b } = matMulInputs(c);
+        const attrs = { transposeA: c.transposeA, transposeB: c.transposeB } as unknown as NamedAttrMap;
+        const a3 = a.rank === 2 ? a.expandDims(0) : a;
+        const b3 = b.rank === 2 ? b.expandDims(0) : b;
+        const want = runReference(tf.BatchMatMul, 'wasm', { a: a3, b: b3 }, attrs);
+        const got = tf.engine().runKernel(tf.BatchMatMul, { a: a3, b: b3 }, attrs) as tf.Tensor;
+        expect(relativeError(got, want)).toBeLessThan(TOL);
+      });
+    });
+  });
+
+  describe.each(GATHER_CASES)('gather equals the stock cpu kernel: $name', (c) => {
+    it('values', () => {
+      tf.tidy(() => {
+        const { x, indices } = gatherInputs(c);
+        const got = tf.gather(x, indices, c.axis);
+        const want = gathers.get(c.name)!;
+        expect(got.dtype).toBe(c.dtype);
+        expect(got.shape).toEqual(want.shape);
+        expect(Array.from(got.dataSync())).toEqual(Array.from(want.values));
+      });
+    });
+  });
+
+  it('gather with an index out of range fails as the stock kernel does', () => {
+    tf.tidy(() => {
+      const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+      expect(() => tf.gather(x, tf.tensor1d([0, 2], 'int32'))).toThrow(/GatherV2: the index value 2 is not in \[0, 1\]/);
     });
   });
 

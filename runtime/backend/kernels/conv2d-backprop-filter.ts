@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
+import { heapF32, heapTensor, isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * How the filter gradient is computed; both use only ops every backend has. `dilated-conv` is the default:
@@ -87,14 +88,62 @@ function dilatedConvFilterGrad(xPad: tf.Tensor4D, dy: tf.Tensor4D, sH: number, s
   return tf.transpose(grad, [1, 2, 0, 3]);
 }
 
-/** A `Conv2DBackpropFilter` kernel for `backendName`, built from ops that backend has. */
+/**
+ * On `wasm` (NHWC): dW = colsᵀ · dy as one XNNPACK `matMul` [fh·fw·inC, B·outH·outW] × [B·outH·outW, outC],
+ * where colsᵀ — the im2col patches already transposed, one row per filter tap and input channel — is written
+ * by a JavaScript loop straight into the wasm heap. It needs no transposed `matMul` (a naive loop on wasm) and
+ * no `Transpose` kernel; on the MNIST CNN it is 2–8× faster than `dilated-conv`.
+ */
+export function conv2dBackpropFilterWasm(backend: WasmHeapBackend, x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Conv2DBackpropFilterAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const { strideHeight: sH, strideWidth: sW, filterHeight: fh, filterWidth: fw } = info;
+    const { top, left } = info.padInfo;
+    const [batch, inH, inW, inC] = x.shape;
+    // dy's own size (see conv2dBackpropFilter).
+    const [, outH, outW, outC] = dy.shape;
+    const rows = batch * outH * outW;
+    const colsT = heapTensor(backend, [fh * fw * inC, rows]);
+    const xs = heapF32(backend, x);
+    const cols = heapF32(backend, colsT);
+    let k = 0;
+    for (let r = 0; r < fh; r++) {
+      for (let c = 0; c < fw; c++) {
+        for (let i = 0; i < inC; i++, k++) {
+          let m = k * rows;
+          for (let b = 0; b < batch; b++) {
+            for (let oy = 0; oy < outH; oy++) {
+              const iy = oy * sH + r - top;
+              if (iy < 0 || iy >= inH) {
+                cols.fill(0, m, m + outW);
+                m += outW;
+                continue;
+              }
+              const rowBase = (b * inH + iy) * inW * inC + i;
+              for (let ox = 0, ix = c - left; ox < outW; ox++, ix += sW) {
+                cols[m++] = ix >= 0 && ix < inW ? xs[rowBase + ix * inC]! : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+    const grad = tf.matMul(colsT as tf.Tensor2D, tf.reshape(dy, [rows, outC]) as tf.Tensor2D);
+    return tf.reshape(grad, [fh, fw, inC, outC]);
+  });
+}
+
+/** A `Conv2DBackpropFilter` kernel for `backendName`: the heap im2col on `wasm` (NHWC), else built from ops that backend has. */
 export function conv2dBackpropFilterKernel(backendName: string, method: FilterGradMethod = 'dilated-conv'): KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropFilter,
     backendName,
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const kernelAttrs = attrs as unknown as Conv2DBackpropFilterAttrs;
+      if (isWasmHeapBackend(backend) && kernelAttrs.dataFormat !== 'NCHW' && x.dtype === 'float32' && dy.dtype === 'float32') {
+        return runOps(() => conv2dBackpropFilterWasm(backend, asTensor(x) as tf.Tensor4D, asTensor(dy) as tf.Tensor4D, kernelAttrs));
+      }
       return runOps(() =>
         conv2dBackpropFilter(asTensor(x) as tf.Tensor4D, asTensor(dy) as tf.Tensor4D, kernelAttrs, method),
       );

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
+
+/**
+ * The parts of tfjs-backend-wasm's `BackendWasm` that kernels written in JavaScript use: tensors live in the
+ * wasm heap, and `typedArrayFromHeap` is a view of one (no copy). Declared here so tapfit's kernels do not
+ * import the backend package's internals.
+ */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export function isWasmHeapBackend(backend: unknown): backend is WasmHeapBackend {
+  const b = backend as Partial<WasmHeapBackend> | null;
+  return typeof b?.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function';
+}
+
+/**
+ * A float32 view of a tensor's data in the heap. Take views only after the last allocation of a kernel
+ * (`makeOutput`, any op): an allocation may grow the heap, which detaches every view taken before it.
+ */
+export function heapF32(backend: WasmHeapBackend, info: TensorInfo): Float32Array {
+  const view = backend.typedArrayFromHeap(info);
+  if (!(view instanceof Float32Array)) throw new Error(`tapfit kernel: expected a float32 tensor, got ${info.dtype}`);
+  return view;
+}
+
+/** A fresh heap tensor (uninitialised) owned by the returned `tf.Tensor`: disposing it frees the memory. */
+export function heapTensor(backend: WasmHeapBackend, shape: number[]): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
+}
