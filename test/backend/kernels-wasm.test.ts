@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, isTapfitKernel, referenceKernel } from '../../runtime/backend/index.ts';
+import { heapSimd, type WasmHeapBackend } from '../../runtime/backend/kernels/wasm-heap.ts';
 import { CONV_CASES, inputShape, type ConvCase } from './conv-cases.ts';
 import { prod, relativeError, runReference, seeded } from './compare.ts';
 import { POOL_CASES, poolInput, type PoolCase } from './pool-cases.ts';
@@ -81,6 +82,23 @@ function gatherInputs(c: GatherCase): { x: tf.Tensor; indices: tf.Tensor } {
   return { x: tf.tensor(values, c.x, c.dtype), indices: tf.tensor(c.indices, c.indicesShape, 'int32') };
 }
 
+interface SumCase {
+  x: number[];
+  axis: number | number[];
+  keepDims: boolean;
+}
+/** Leading axes (the fast path; unsorted, negative, keepDims, long columns) and others (the stock kernel). */
+const SUM_CASES: SumCase[] = [
+  { x: [4, 3, 5, 7], axis: [0, 1, 2], keepDims: false },
+  { x: [4, 3, 5, 8], axis: [2, 0, 1], keepDims: true },
+  { x: [9, 6], axis: -2, keepDims: false },
+  { x: [5000, 3], axis: 0, keepDims: false },
+  { x: [4, 3, 5], axis: [1], keepDims: false },
+  { x: [4, 3, 5], axis: [1, 2], keepDims: true },
+];
+const sums = new Map<string, Expected>();
+const sumInput = (c: SumCase): tf.Tensor => tf.tensor(seeded(prod(c.x), 25), c.x);
+
 const SEGMENT_X = [8, 3];
 const SEGMENT_IDS = [3, 0, 3, 5, 1, 3, 0, 5];
 
@@ -111,6 +129,10 @@ beforeAll(async () => {
       const grads = tf.grads(matMul(c))([a, b], dy);
       matMulGrads.set(matMulKey(c), grads.map((g) => ({ x: c.a, shape: g.shape, values: g.dataSync() as Float32Array })));
     }
+    for (const c of SUM_CASES) {
+      const y = tf.sum(sumInput(c), c.axis, c.keepDims);
+      sums.set(JSON.stringify(c), { x: c.x, shape: y.shape, values: y.dataSync() as Float32Array });
+    }
     for (const c of GATHER_CASES) {
       const { x, indices } = gatherInputs(c);
       const y = tf.gather(x, indices, c.axis);
@@ -134,38 +156,52 @@ describe('tapfit kernels on wasm', () => {
     expect(referenceKernel(tf.MaxPoolGrad, 'wasm')).toBeDefined();
   });
 
-  describe.each(WASM_CASES)('conv2d gradients equal the stock cpu kernels: $name', (c) => {
-    it('filter and input, through tf.grads of conv2d', () => {
-      tf.tidy(() => {
-        const { x, w, dy } = convInputs(c);
-        const [dx, dw] = tf.grads((xs: tf.Tensor, f: tf.Tensor) =>
-          tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad, c.dataFormat, 1, c.dimRoundingMode),
-        )([x, w], dy);
-        const wantW = filterGrads.get(c.name)!;
-        const wantX = inputGrads.get(c.name)!;
-        expect(relativeError(dw!, tf.tensor(wantW.values, wantW.shape))).toBeLessThan(TOL);
-        expect(relativeError(dx!, tf.tensor(wantX.values, wantX.shape))).toBeLessThan(TOL);
+  // The heap kernels run as WebAssembly SIMD (kernels.wat) and, where SIMD is missing, as JavaScript: both are checked.
+  describe.each(['simd', 'javascript'] as const)('%s heap kernels', (impl) => {
+    beforeAll(() => {
+      if (impl === 'javascript') process.env.TAPFIT_NO_SIMD_KERNELS = '1';
+    });
+    afterAll(() => {
+      delete process.env.TAPFIT_NO_SIMD_KERNELS;
+    });
+
+    it(impl === 'simd' ? 'uses the SIMD module' : 'uses JavaScript', () => {
+      expect(heapSimd(tf.backend() as unknown as WasmHeapBackend) !== null).toBe(impl === 'simd');
+    });
+
+    describe.each(WASM_CASES)('conv2d gradients equal the stock cpu kernels: $name', (c) => {
+      it('filter and input, through tf.grads of conv2d', () => {
+        tf.tidy(() => {
+          const { x, w, dy } = convInputs(c);
+          const [dx, dw] = tf.grads((xs: tf.Tensor, f: tf.Tensor) =>
+            tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad, c.dataFormat, 1, c.dimRoundingMode),
+          )([x, w], dy);
+          const wantW = filterGrads.get(c.name)!;
+          const wantX = inputGrads.get(c.name)!;
+          expect(relativeError(dw!, tf.tensor(wantW.values, wantW.shape))).toBeLessThan(TOL);
+          expect(relativeError(dx!, tf.tensor(wantX.values, wantX.shape))).toBeLessThan(TOL);
+        });
+      });
+
+      it('input gradient equals wasm’s stock kernel', () => {
+        tf.tidy(() => {
+          const { w, dy } = convInputs(c);
+          const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode, inputShape: inputShape(c) };
+          const want = runReference(tf.Conv2DBackpropInput, 'wasm', { dy, filter: w }, attrs as unknown as NamedAttrMap);
+          const got = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, attrs as unknown as NamedAttrMap) as tf.Tensor;
+          expect(relativeError(got, want)).toBeLessThan(TOL);
+        });
       });
     });
 
-    it('input gradient equals wasm’s stock kernel', () => {
-      tf.tidy(() => {
-        const { w, dy } = convInputs(c);
-        const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode, inputShape: inputShape(c) };
-        const want = runReference(tf.Conv2DBackpropInput, 'wasm', { dy, filter: w }, attrs as unknown as NamedAttrMap);
-        const got = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, attrs as unknown as NamedAttrMap) as tf.Tensor;
-        expect(relativeError(got, want)).toBeLessThan(TOL);
-      });
-    });
-  });
-
-  describe.each(POOL_CASES)('maxPool gradient equals the stock cpu kernel: $name', (c) => {
-    it.each([false, true])('all-negative windows: %s (through tf.grad of maxPool)', (negative) => {
-      tf.tidy(() => {
-        const { x, dy } = poolInputs(c, negative);
-        const got = tf.grad((xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, c.filterSize, c.strides, c.pad, c.dimRoundingMode))(x, dy);
-        const want = poolGrads.get(poolKey(c, negative))!;
-        expect(relativeError(got, tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
+    describe.each(POOL_CASES)('maxPool gradient equals the stock cpu kernel: $name', (c) => {
+      it.each([false, true])('all-negative windows: %s (through tf.grad of maxPool)', (negative) => {
+        tf.tidy(() => {
+          const { x, dy } = poolInputs(c, negative);
+          const got = tf.grad((xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, c.filterSize, c.strides, c.pad, c.dimRoundingMode))(x, dy);
+          const want = poolGrads.get(poolKey(c, negative))!;
+          expect(relativeError(got, tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
+        });
       });
     });
   });
@@ -181,8 +217,8 @@ describe('tapfit kernels on wasm', () => {
     });
   });
 
-  it('puts fast paths in front of wasm’s stock BatchMatMul and GatherV2, keeping those as reference', () => {
-    for (const name of [tf.BatchMatMul, tf.GatherV2]) {
+  it('puts fast paths in front of wasm’s stock BatchMatMul, GatherV2 and Sum, keeping those as reference', () => {
+    for (const name of [tf.BatchMatMul, tf.GatherV2, tf.Sum]) {
       expect(isTapfitKernel(name, 'wasm')).toBe(true);
       expect(referenceKernel(name, 'wasm')).toBeDefined();
     }
@@ -211,6 +247,14 @@ describe('tapfit kernels on wasm', () => {
         const got = tf.engine().runKernel(tf.BatchMatMul, { a: a3, b: b3 }, attrs) as tf.Tensor;
         expect(relativeError(got, want)).toBeLessThan(TOL);
       });
+    });
+  });
+
+  it.each(SUM_CASES)('sum equals the stock cpu kernel: x $x, axis $axis, keepDims $keepDims', (c) => {
+    tf.tidy(() => {
+      const got = tf.sum(sumInput(c), c.axis, c.keepDims);
+      const want = sums.get(JSON.stringify(c))!;
+      expect(relativeError(got, tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
     });
   });
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
-import { heapF32, heapTensor, isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
+import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * How the filter gradient is computed; both use only ops every backend has. `dilated-conv` is the default:
@@ -104,33 +104,44 @@ export function conv2dBackpropFilterWasm(backend: WasmHeapBackend, x: tf.Tensor4
     const [, outH, outW, outC] = dy.shape;
     const rows = batch * outH * outW;
     const colsT = heapTensor(backend, [fh * fw * inC, rows]);
-    const xs = heapF32(backend, x);
-    const cols = heapF32(backend, colsT);
-    let k = 0;
-    for (let r = 0; r < fh; r++) {
-      for (let c = 0; c < fw; c++) {
-        for (let i = 0; i < inC; i++, k++) {
-          let m = k * rows;
-          for (let b = 0; b < batch; b++) {
-            for (let oy = 0; oy < outH; oy++) {
-              const iy = oy * sH + r - top;
-              if (iy < 0 || iy >= inH) {
-                cols.fill(0, m, m + outW);
-                m += outW;
-                continue;
-              }
-              const rowBase = (b * inH + iy) * inW * inC + i;
-              for (let ox = 0, ix = c - left; ox < outW; ox++, ix += sW) {
-                cols[m++] = ix >= 0 && ix < inW ? xs[rowBase + ix * inC]! : 0;
-              }
+    const simd = heapSimd(backend);
+    if (simd) simd.im2col_t(offsetOf(backend, x), offsetOf(backend, colsT), batch, inH, inW, inC, fh, fw, sH, sW, top, left, outH, outW);
+    else fillColsT(heapF32(backend, x), heapF32(backend, colsT), batch, inH, inW, inC, fh, fw, sH, sW, top, left, outH, outW);
+    const grad = tf.matMul(colsT as tf.Tensor2D, tf.reshape(dy, [rows, outC]) as tf.Tensor2D);
+    return tf.reshape(grad, [fh, fw, inC, outC]);
+  });
+}
+
+/** kernels.wat's `im2col_t` in JavaScript (where WebAssembly SIMD is missing). */
+export function fillColsT(
+  xs: Float32Array, cols: Float32Array, batch: number, inH: number, inW: number, inC: number, fh: number, fw: number,
+  sH: number, sW: number, top: number, left: number, outH: number, outW: number,
+): void {
+  const rows = batch * outH * outW;
+  // One pass over the output positions, each writing its fh·fw·inC values down their rows of colsᵀ: x is read
+  // once, in order, and the rows being written stay in L1 (one cache line each); a row-by-row fill instead
+  // sweeps all of x once per row.
+  let m = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, m++) {
+        let k = m;
+        for (let r = 0; r < fh; r++) {
+          const iy = oy * sH + r - top;
+          const rowInside = iy >= 0 && iy < inH;
+          for (let c = 0; c < fw; c++) {
+            const ix = ox * sW + c - left;
+            if (rowInside && ix >= 0 && ix < inW) {
+              const src = ((b * inH + iy) * inW + ix) * inC;
+              for (let i = 0; i < inC; i++, k += rows) cols[k] = xs[src + i]!;
+            } else {
+              for (let i = 0; i < inC; i++, k += rows) cols[k] = 0;
             }
           }
         }
       }
     }
-    const grad = tf.matMul(colsT as tf.Tensor2D, tf.reshape(dy, [rows, outC]) as tf.Tensor2D);
-    return tf.reshape(grad, [fh, fw, inC, outC]);
-  });
+  }
 }
 
 /** A `Conv2DBackpropFilter` kernel for `backendName`: the heap im2col on `wasm` (NHWC), else built from ops that backend has. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop, spreadByStride } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
-import { heapF32, heapTensor, isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
+import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * The gradient of `maxPool`: each window's dy goes to the first (row-major) position holding the window's max,
@@ -60,7 +60,8 @@ function overlappingWindowsGrad(xPad: tf.Tensor4D, dy: tf.Tensor4D, fh: number, 
 }
 
 /**
- * On `wasm`: one JavaScript pass over the heap — per window, the first (row-major) position holding its max
+ * On `wasm`: one pass over the heap (kernels.wat's `max_pool_grad`, four channels at a time, or the same loop in
+ * JavaScript where WebAssembly SIMD is missing) — per window, the first (row-major) position holding its max
  * (values above −∞; the part of a window outside the input is skipped), and dy added there: a scatter, with no
  * argMax/oneHot/transposes. The same rule as tfjs's cpu kernel, including windows with no value above −∞
  * (their dy goes nowhere).
@@ -71,10 +72,15 @@ export function maxPoolGradWasm(backend: WasmHeapBackend, dy: tf.Tensor4D, x: tf
   const [batch, outH, outW] = dy.shape;
   const { top, left } = info.padInfo;
   const out = heapTensor(backend, x.shape);
+  heapF32(backend, out).fill(0);
+  const simd = heapSimd(backend);
+  if (simd) {
+    simd.max_pool_grad(offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), batch, inH, inW, ch, fh, fw, sH, sW, top, left, outH, outW);
+    return out as tf.Tensor4D;
+  }
   const xs = heapF32(backend, x);
   const dys = heapF32(backend, dy);
   const dx = heapF32(backend, out);
-  dx.fill(0);
   let o = 0;
   for (let b = 0; b < batch; b++) {
     const imageBase = b * inH * inW * ch;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
+import { isWasmMemory, simdKernels, type SimdKernels } from '../simd/index.ts';
 
 /**
  * The parts of tfjs-backend-wasm's `BackendWasm` that kernels written in JavaScript use: tensors live in the
@@ -9,12 +10,24 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  getMemoryOffset(dataId: object): number;
+  /** The Emscripten module; `asm.memory` is its heap (tfjs 4.x). */
+  wasm?: { asm?: { memory?: unknown } };
 }
 
 export function isWasmHeapBackend(backend: unknown): backend is WasmHeapBackend {
   const b = backend as Partial<WasmHeapBackend> | null;
-  return typeof b?.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function';
+  return typeof b?.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' && typeof b.getMemoryOffset === 'function';
 }
+
+/** tapfit's SIMD kernels on this backend's heap, or null (JavaScript versions then). */
+export function heapSimd(backend: WasmHeapBackend): SimdKernels | null {
+  const memory = backend.wasm?.asm?.memory;
+  return isWasmMemory(memory) ? simdKernels(memory) : null;
+}
+
+/** Byte offset of a tensor's data in the heap. */
+export const offsetOf = (backend: WasmHeapBackend, info: TensorInfo): number => backend.getMemoryOffset(info.dataId);
 
 /**
  * A float32 view of a tensor's data in the heap. Take views only after the last allocation of a kernel
