@@ -118,19 +118,18 @@ export function fillColsT(
   sH: number, sW: number, top: number, left: number, outH: number, outW: number,
 ): void {
   const rows = batch * outH * outW;
-  // One pass over the output positions, each writing its fh·fw·inC values down their rows of colsᵀ: x is read
-  // once, in order, and the rows being written stay in L1 (one cache line each); a row-by-row fill instead
-  // sweeps all of x once per row.
-  let m = 0;
-  for (let b = 0; b < batch; b++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++, m++) {
-        let k = m;
-        for (let r = 0; r < fh; r++) {
+  // One filter tap at a time, so that only inC rows of colsᵀ are being written at once (see kernels.wat).
+  for (let r = 0; r < fh; r++) {
+    for (let c = 0; c < fw; c++) {
+      const tap = (r * fw + c) * inC * rows;
+      let m = 0;
+      for (let b = 0; b < batch; b++) {
+        for (let oy = 0; oy < outH; oy++) {
           const iy = oy * sH + r - top;
           const rowInside = iy >= 0 && iy < inH;
-          for (let c = 0; c < fw; c++) {
+          for (let ox = 0; ox < outW; ox++, m++) {
             const ix = ox * sW + c - left;
+            let k = tap + m;
             if (rowInside && ix >= 0 && ix < inW) {
               const src = ((b * inH + iy) * inW + ix) * inC;
               for (let i = 0; i < inC; i++, k += rows) cols[k] = xs[src + i]!;
