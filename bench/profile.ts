@@ -2,10 +2,12 @@
  * A per-kernel profile with self time: every kernel registered for the backend is wrapped with a timer, and a
  * kernel that runs other kernels (tapfit's kernels are written with tfjs ops) is charged only for its own work,
  * so the rows add up to the step. `tf.profile` instead lists the nested kernels *and* charges them to their
- * parent. wasm and cpu kernels run synchronously, so a wall-clock timer around the call is exact.
+ * parent. wasm and cpu kernels run synchronously on this thread, so a timer around the call is exact; the timer is
+ * the benchmarks' clock (this process's CPU time by default: neighbours on a shared machine disturb it less).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { CLOCK, clockMs } from './harness.ts';
 
 export interface KernelTime {
   name: string;
@@ -16,7 +18,7 @@ export interface KernelTime {
 
 export interface Profile {
   kernels: KernelTime[];
-  /** Wall time of the profiled call. */
+  /** Time of the profiled call ({@link CLOCK}). */
   totalMs: number;
   /** Kernel self time summed: the rest of `totalMs` is JavaScript outside kernels (autodiff, the loop, GC). */
   kernelMs: number;
@@ -32,11 +34,11 @@ export async function profileKernels(f: () => unknown): Promise<Profile> {
     const inner = k.kernelFunc;
     const kernelFunc: KernelFunc = (args) => {
       stack.push(0);
-      const t0 = performance.now();
+      const t0 = clockMs();
       try {
         return inner(args);
       } finally {
-        const took = performance.now() - t0;
+        const took = clockMs() - t0;
         const children = stack.pop()!;
         if (stack.length > 0) stack[stack.length - 1] += took;
         const s = stats.get(k.kernelName) ?? { selfMs: 0, calls: 0 };
@@ -56,9 +58,9 @@ export async function profileKernels(f: () => unknown): Promise<Profile> {
   swap(originals.map(wrap));
   let totalMs: number;
   try {
-    const t0 = performance.now();
+    const t0 = clockMs();
     await f();
-    totalMs = performance.now() - t0;
+    totalMs = clockMs() - t0;
   } finally {
     swap(originals);
   }

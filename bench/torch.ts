@@ -97,7 +97,7 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
     }
     const t = await alternate(contenders, { rounds: ROUNDS, warmup: WARMUP, onRound: (r) => log(`  torch ${spec.key}: round ${r + 1}/${ROUNDS}`) });
     const recorder = w.learn.recorder;
-    const cell = (name: string): number => Number(recorder?.finalRecord?.[recorder.metricNames.slice(1).indexOf(name)]);
+    const cell = (name: string): number => Number(recorder?.values.at(-1)?.[recorder.metricNames.slice(1).indexOf(name)]);
     const profile = await profileKernels(() => w.learn.fit(1));
     const rows = contenders.map((c) => {
       const cpu = c.key === 'tapfit' ? t.ms.tapfit : t.ms[c.key];

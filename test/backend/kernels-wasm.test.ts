@@ -99,6 +99,38 @@ const SUM_CASES: SumCase[] = [
 const sums = new Map<string, Expected>();
 const sumInput = (c: SumCase): tf.Tensor => tf.tensor(seeded(prod(c.x), 25), c.x);
 
+interface LayoutCase {
+  name: string;
+  x: number[];
+  dtype: 'float32' | 'int32' | 'bool';
+  run: (x: tf.Tensor) => tf.Tensor | tf.Tensor[];
+}
+/** Slice (contiguous, strided, rank 1–5, empty, every dtype), SplitV and Transpose: fast paths and stock cases. */
+const LAYOUT_CASES: LayoutCase[] = [
+  { name: 'slice: leading rows (one run)', x: [5, 4, 3, 6], dtype: 'float32', run: (x) => tf.slice(x, [1, 0, 0, 0], [2, -1, -1, -1]) },
+  { name: 'slice: a box inside', x: [5, 4, 3, 6], dtype: 'float32', run: (x) => tf.slice(x, [1, 1, 0, 2], [3, 2, 3, 3]) },
+  { name: 'slice: rank 1', x: [7], dtype: 'float32', run: (x) => tf.slice(x, [2], [4]) },
+  { name: 'slice: int32 columns', x: [6, 5], dtype: 'int32', run: (x) => tf.slice(x, [0, 1], [6, 3]) },
+  { name: 'slice: bool', x: [4, 4], dtype: 'bool', run: (x) => tf.slice(x, [1, 1], [2, 2]) },
+  { name: 'slice: empty', x: [3, 4], dtype: 'float32', run: (x) => tf.slice(x, [0, 0], [0, 4]) },
+  { name: 'slice: rank 5', x: [2, 3, 2, 3, 2], dtype: 'float32', run: (x) => tf.slice(x, [1, 0, 1, 0, 1], [1, 3, 1, 2, 1]) },
+  { name: 'split: LSTM gates (axis 0, 4 pieces)', x: [16, 6], dtype: 'float32', run: (x) => tf.split(x, 4, 0) },
+  { name: 'split: axis 1, uneven sizes', x: [4, 6, 5], dtype: 'float32', run: (x) => tf.split(x, [1, 3, 2], 1) },
+  { name: 'split: last axis, int32', x: [3, 5], dtype: 'int32', run: (x) => tf.split(x, 5, -1) },
+  { name: 'transpose: matrix', x: [5, 7], dtype: 'float32', run: (x) => tf.transpose(x) },
+  { name: 'transpose: batch of matrices', x: [3, 4, 5], dtype: 'float32', run: (x) => tf.transpose(x, [0, 2, 1]) },
+  { name: 'transpose: other perm (stock)', x: [3, 4, 5], dtype: 'float32', run: (x) => tf.transpose(x, [2, 0, 1]) },
+  { name: 'transpose: int32 (stock)', x: [3, 4], dtype: 'int32', run: (x) => tf.transpose(x) },
+];
+const layouts = new Map<string, { shape: number[]; dtype: string; values: number[] }[]>();
+function layoutInput(c: LayoutCase): tf.Tensor {
+  const v = seeded(prod(c.x), 26);
+  if (c.dtype === 'float32') return tf.tensor(v, c.x);
+  if (c.dtype === 'int32') return tf.tensor(Int32Array.from(v, (a) => Math.round(a * 100)), c.x, 'int32');
+  return tf.tensor(Array.from(v, (a) => a > 0), c.x, 'bool');
+}
+const asList = (t: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(t) ? t : [t]);
+
 const SEGMENT_X = [8, 3];
 const SEGMENT_IDS = [3, 0, 3, 5, 1, 3, 0, 5];
 
@@ -128,6 +160,9 @@ beforeAll(async () => {
       const dy = tf.tensor(seeded(prod(y.shape), 24), y.shape);
       const grads = tf.grads(matMul(c))([a, b], dy);
       matMulGrads.set(matMulKey(c), grads.map((g) => ({ x: c.a, shape: g.shape, values: g.dataSync() as Float32Array })));
+    }
+    for (const c of LAYOUT_CASES) {
+      layouts.set(c.name, asList(c.run(layoutInput(c))).map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) })));
     }
     for (const c of SUM_CASES) {
       const y = tf.sum(sumInput(c), c.axis, c.keepDims);
@@ -248,6 +283,20 @@ describe('tapfit kernels on wasm', () => {
         expect(relativeError(got, want)).toBeLessThan(TOL);
       });
     });
+  });
+
+  it.each(LAYOUT_CASES)('$name equals the stock cpu kernels', (c) => {
+    tf.tidy(() => {
+      const got = asList(c.run(layoutInput(c))).map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
+      expect(got).toEqual(layouts.get(c.name));
+    });
+  });
+
+  it('slice and split fast paths stand in front of the stock wasm kernels; transpose too', () => {
+    for (const name of [tf.Slice, tf.SplitV, tf.Transpose]) {
+      expect(isTapfitKernel(name, 'wasm')).toBe(true);
+      expect(referenceKernel(name, 'wasm')).toBeDefined();
+    }
   });
 
   it.each(SUM_CASES)('sum equals the stock cpu kernel: x $x, axis $axis, keepDims $keepDims', (c) => {

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
-import { batchMatMulWasmKernel } from './batch-mat-mul.ts';
+import { batchMatMulWasmKernel, transposeWasmKernel } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.ts';
 import { gatherWasmKernel } from './gather.ts';
 import { maxPoolGradKernel } from './max-pool-grad.ts';
+import { sliceWasmKernel, splitVWasmKernel } from './slice.ts';
 import { sumWasmKernel } from './sum.ts';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum.ts';
 
@@ -24,7 +25,8 @@ interface TapfitKernel {
  * of `conv2d` (input): `wasm`'s stock one is a plain loop, ~8× slower than the same sum as an XNNPACK conv.
  * The gradient of `maxPool`: `wasm`'s stock one sends the dy of an all-negative window to element 0 and breaks
  * ties unlike cpu and TensorFlow (first max wins). On `wasm` the conv2d filter and max-pool gradients read and
- * write the heap directly, and `BatchMatMul` (with transpose flags), `GatherV2` (axis 0) and `Sum` (leading axes) get fast paths
+ * write the heap directly, and `BatchMatMul` (with transpose flags), `GatherV2` (axis 0), `Sum` (leading axes), `Slice`/`SplitV` (no copy of the whole input) and
+ * `Transpose` (of matrices) get fast paths
  * in front of the stock kernels.
  */
 const TAPFIT_KERNELS: readonly TapfitKernel[] = [
@@ -36,6 +38,9 @@ const TAPFIT_KERNELS: readonly TapfitKernel[] = [
   { kernelName: tf.BatchMatMul, make: (_b, stock) => batchMatMulWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.GatherV2, make: (_b, stock) => gatherWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.Sum, make: (_b, stock) => sumWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Slice, make: (_b, stock) => sliceWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.SplitV, make: (_b, stock) => splitVWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Transpose, make: (_b, stock) => transposeWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
 ];
 
 /** Backends whose kernels are complete and native; tapfit leaves them alone. */

@@ -11,6 +11,7 @@ export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   getMemoryOffset(dataId: object): number;
+  disposeData(dataId: object, force?: boolean): boolean;
   /** The Emscripten module; `asm.memory` is its heap (tfjs 4.x). */
   wasm?: { asm?: { memory?: unknown } };
 }
