@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '../runtime/backend/index.ts';
 import { CLOCK, QUICK, alternate, fmtMs, fmtRatio, median, pairedRatio, spreadPct, table, type BenchResult, type Contender, type Goal, type Timings } from './harness.ts';
 import { TORCH_INSTALL_HINT, TorchPeer, torchAvailable } from './peers/peer.ts';
+import { matMulGflops } from './flops.ts';
 import { formatProfile, profileKernels } from './profile.ts';
 import { CNN, LSTM, cnnWorkload, lstmWorkload, type Workload } from './workloads.ts';
 
@@ -143,6 +144,43 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
   }
 }
 
+interface ThreadsProbe {
+  threadsRequested: number;
+  cores: number;
+  loaded: boolean;
+  pthreadWorkers?: number;
+  threadsReported?: number;
+  threadsReportedAfterSecondInit?: number;
+  matMulGflopsBest?: number;
+  error?: string;
+}
+
+/** Runs bench/wasm-threads-probe.cjs (tfjs's threaded wasm build under worker_threads) in a child process. */
+function threadsProbe(): ThreadsProbe | string {
+  const file = fileURLToPath(new URL('./wasm-threads-probe.cjs', import.meta.url));
+  const r = spawnSync(process.execPath, [file, '2'], { encoding: 'utf8', timeout: 120_000 });
+  const line = r.stdout?.trim().split('\n').at(-1);
+  if (!line) return `the probe printed nothing (exit ${r.status}, ${r.signal ?? 'no signal'}): ${(r.stderr ?? '').trim().slice(-300)}`;
+  return JSON.parse(line) as ThreadsProbe;
+}
+
+function threadsSection(probe: ThreadsProbe | string, oneThreadGflops: number): string {
+  const head =
+    "**Both cores (tfjs's threaded wasm build).** tfjs 4.22 never uses it under Node: its `WASM_HAS_MULTITHREAD_SUPPORT` flag is `false` whenever `IS_NODE` (tfjs issue #3830), " +
+    "and its `init()` hands Emscripten `Blob` URLs for the pthread worker script and the main script, which Node's `worker_threads.Worker` cannot load. " +
+    '`bench/wasm-threads-probe.cjs` starts the threaded SIMD module itself (the worker script written to a temp file, the main script by its path), registers it as `wasm` in its own process and asks for 2 threads.';
+  if (typeof probe === 'string') return `${head} It failed: ${probe}.`;
+  if (!probe.loaded) return `${head} It did not start: ${probe.error ?? 'unknown error'}.`;
+  const works = Math.max(probe.threadsReported ?? 1, probe.threadsReportedAfterSecondInit ?? 1) > 1;
+  return (
+    `${head} Result here: the module loads and runs kernels (${probe.pthreadWorkers} Emscripten pthread workers started on \`worker_threads\`), but XNNPACK's thread pool reports **${probe.threadsReported} thread(s)** for ${probe.threadsRequested} requested ` +
+    `(${probe.threadsReportedAfterSecondInit} after a second \`init_with_threads_count(${probe.threadsRequested})\` once the workers are up), and a 512³ \`matMul\` peaks at ${probe.matMulGflopsBest?.toFixed(1)} GFLOP/s against ${oneThreadGflops.toFixed(1)} GFLOP/s for the ordinary one-thread build in this process. ` +
+    (works
+      ? 'The pool did start several threads here; an opt-in backend flag would be the next step.'
+      : "So the threaded build runs, on one thread, with idle workers: it gains nothing, and tapfit offers no threads flag. What remains unknown is why the pool stays at one thread under Node (the same build uses its workers in browsers); a tfjs build with Node's worker_threads in mind, or tfjs-node's native TensorFlow (not installable here), is the way to two cores.")
+  );
+}
+
 export async function runTorchBench(log: (m: string) => void = () => {}): Promise<BenchResult> {
   await initBackend('wasm');
   const torch = torchAvailable();
@@ -151,6 +189,9 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
   // BENCH_TORCH_ONLY=cnn|lstm: one workload (while working on its kernels).
   const only = process.env.BENCH_TORCH_ONLY;
   for (const spec of SPECS) if (!only || only === spec.key) results.push(await measure(spec, torch, log));
+  log('  torch: threaded wasm probe');
+  const probe = threadsProbe();
+  const oneThread = matMulGflops().best;
   const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';
   const markdown = [
     torch.ok
@@ -167,6 +208,8 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
       `Where tapfit's time goes, per training batch (one profiled epoch ÷ its training batches, validation included; each kernel's self time, a kernel built from other kernels not counting them): ${m.profile}.`,
       '',
     ]),
+    threadsSection(probe, oneThread),
+    '',
   ].join('\n');
   return {
     title: '6. tapfit vs PyTorch on the same CPU (MNIST CNN and LSTM LM, one epoch)',
