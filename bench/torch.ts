@@ -70,7 +70,12 @@ interface Measured {
   rssGoal: Goal;
   profile: string;
   peers: string;
+  /** Where the time goes against the peer, per training batch. */
+  gap: string;
 }
+
+/** XNNPACK's dense work: the kernels a conv/matMul epoch cannot do without (everything else is overhead around them). */
+const DENSE_KERNELS = new Set(['Conv2D', 'FusedConv2D', 'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput']);
 
 async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log: (m: string) => void): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), `tapfit-torch-${spec.key}-`));
@@ -136,7 +141,17 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
       note: `${before} MiB before; 3 epochs in a fresh process (\`bench/peak-rss.ts\`)`,
     };
     const peerInfo = peers.map((p) => `${p.info.threads} thread(s)`).join(', ');
-    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo };
+    const per = (ms: number) => ms / nBatches;
+    const dense = per(profile.kernels.filter((k) => DENSE_KERNELS.has(k.name)).reduce((a, k) => a + k.selfMs, 0));
+    const otherKernels = per(profile.kernelMs) - dense;
+    const outside = per(profile.totalMs - profile.kernelMs);
+    const torchBatch = torch.ok ? median(t.ms.torch1) / nBatches : Number.NaN;
+    const gap = torch.ok
+      ? `Per training batch (validation included) PyTorch with one thread takes ${torchBatch.toFixed(1)} ms in all; tapfit's profiled epoch spends ${dense.toFixed(1)} ms in XNNPACK's convolutions and matMuls ` +
+        `(${(dense / torchBatch).toFixed(2)}× PyTorch's whole batch), ${otherKernels.toFixed(1)} ms in all other kernels and ${outside.toFixed(1)} ms outside kernels (tfjs's engine and autodiff, the optimizer's per-parameter steps, the loop)` +
+        ' — the profile adds a timer call per kernel, so these add to a little more than the unprofiled epoch.'
+      : '';
+    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo, gap };
   } finally {
     for (const p of peers) await p.close();
     w.dispose();
@@ -205,8 +220,9 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
       '',
       table(['contender', 'epoch (median)', 'spread', 'wall (median)', 'tapfit ÷ it', 'tapfit ÷ it, wall', 'last epoch'], m.rows),
       '',
-      `Where tapfit's time goes, per training batch (one profiled epoch ÷ its training batches, validation included; each kernel's self time, a kernel built from other kernels not counting them): ${m.profile}.`,
+      `Where tapfit's time goes, per training batch (one profiled epoch ÷ its training batches, validation included; each kernel's self time on the benchmark's clock, a kernel built from other kernels not counting them): ${m.profile}.`,
       '',
+      ...(m.gap ? [m.gap, ''] : []),
     ]),
     threadsSection(probe, oneThread),
     '',
