@@ -335,3 +335,64 @@ describe('tapfit kernels on wasm', () => {
     });
   });
 });
+
+// A tensor made on another backend (data loaded before the wasm backend started) moves to the wasm heap on its
+// first lookup, which allocates; tfjs's typedArrayFromHeap reads the heap's buffer before that lookup, so a
+// kernel must bring every input onto the heap before it takes a view (the MNIST example failed on this once).
+describe('tapfit wasm kernels with inputs that still live on cpu', () => {
+  async function onCpu<T>(make: () => T): Promise<T> {
+    await tf.setBackend('cpu');
+    try {
+      return make();
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  }
+
+  it('bring every input onto the heap before taking a view of it', async () => {
+    const backend = tf.backend() as unknown as WasmHeapBackend & { dataIdMap: { has(id: object): boolean } };
+    const inputs = await onCpu(() => ({
+      x: tf.tensor4d(seeded(2 * 6 * 6 * 5, 31), [2, 6, 6, 5]),
+      ids: tf.tensor1d([1, 0, 1], 'int32'),
+      m: tf.tensor2d(seeded(12, 32), [3, 4]),
+      dy: tf.tensor4d(seeded(2 * 6 * 6 * 3, 33), [2, 6, 6, 3]),
+      pooledDy: tf.tensor4d(seeded(2 * 3 * 3 * 5, 34), [2, 3, 3, 5]),
+    }));
+    const original = backend.typedArrayFromHeap.bind(backend);
+    const notYetOnHeap: string[] = [];
+    backend.typedArrayFromHeap = (info) => {
+      if (!backend.dataIdMap.has(info.dataId)) notYetOnHeap.push(`[${info.shape}]`);
+      return original(info);
+    };
+    try {
+      tf.tidy(() => {
+        tf.gather(inputs.x, inputs.ids);
+        tf.slice(inputs.x, [0, 1, 1, 0], [1, 2, 2, 5]);
+        tf.split(inputs.m, 3, 0);
+        tf.transpose(inputs.m);
+        tf.matMul(inputs.m, inputs.m, true, false);
+        tf.sum(inputs.x, [0, 1, 2]);
+        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: inputs.x, dy: inputs.dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 5, 3] } as unknown as NamedAttrMap);
+        tf.engine().runKernel(tf.MaxPoolGrad, { dy: inputs.pooledDy, input: inputs.x, output: inputs.pooledDy }, { filterSize: 2, strides: 2, pad: 'valid' } as unknown as NamedAttrMap);
+      });
+    } finally {
+      backend.typedArrayFromHeap = original;
+      tf.dispose(Object.values(inputs));
+    }
+    expect(notYetOnHeap).toEqual([]);
+  });
+
+  it('gather a batch from a cpu dataset larger than the heap (the move grows the heap mid-kernel)', async () => {
+    const backend = tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } };
+    const rows = Math.ceil(backend.wasm.HEAPU8.length / (784 * 4)) + 64;
+    const x = await onCpu(() => tf.tidy(() => tf.reshape(tf.range(0, rows * 784, 1, 'float32'), [rows, 784])));
+    try {
+      const got = tf.tidy(() => tf.gather(x, tf.tensor1d([rows - 1, 3], 'int32')).dataSync());
+      expect(got[0]).toBe((rows - 1) * 784);
+      expect(got[783]).toBe(rows * 784 - 1);
+      expect(got[784]).toBe(3 * 784);
+    } finally {
+      x.dispose();
+    }
+  });
+});

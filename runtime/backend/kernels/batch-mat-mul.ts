@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs';
-import { heapF32, isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
+import { heapF32, isWasmHeapBackend, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 /** [..., r, c] → [..., c, r] into new heap data (the caller owns it), by a JavaScript loop over each matrix. */
 export function transposeLastTwo(backend: WasmHeapBackend, t: TensorInfo): TensorInfo {
   const shape = t.shape;
   const r = shape[shape.length - 2]!;
   const c = shape[shape.length - 1]!;
+  onHeap(backend, t);
   const out = backend.makeOutput([...shape.slice(0, -2), c, r], 'float32');
   const src = heapF32(backend, t);
   const dst = heapF32(backend, out);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
-import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, type WasmHeapBackend } from './wasm-heap.ts';
+import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * How the filter gradient is computed; both use only ops every backend has. `dilated-conv` is the default:
@@ -95,6 +95,7 @@ function dilatedConvFilterGrad(xPad: tf.Tensor4D, dy: tf.Tensor4D, sH: number, s
  * no `Transpose` kernel; on the MNIST CNN it is 2–8× faster than `dilated-conv`.
  */
 export function conv2dBackpropFilterWasm(backend: WasmHeapBackend, x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Conv2DBackpropFilterAttrs): tf.Tensor4D {
+  onHeap(backend, x, dy);
   return tf.tidy(() => {
     const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     const { strideHeight: sH, strideWidth: sW, filterHeight: fh, filterWidth: fw } = info;

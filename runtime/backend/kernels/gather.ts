@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatherV2Attrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { isWasmHeapBackend } from './wasm-heap.ts';
+import { isWasmHeapBackend, onHeap } from './wasm-heap.ts';
 
 /**
  * `GatherV2` on `wasm` along axis 0 (a batch of rows from a dataset, an embedding lookup): one heap-to-heap row
@@ -21,6 +21,7 @@ export function gatherWasmKernel(stock: KernelConfig): KernelConfig {
         return stock.kernelFunc(args);
       }
       const rows = x.shape[0]!;
+      onHeap(backend, x, indices);
       const ids = backend.typedArrayFromHeap(indices) as Int32Array;
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;

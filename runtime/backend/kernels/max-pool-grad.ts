@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop, spreadByStride } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
-import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, type WasmHeapBackend } from './wasm-heap.ts';
+import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * The gradient of `maxPool`: each window's dy goes to the first (row-major) position holding the window's max,
@@ -67,6 +67,7 @@ function overlappingWindowsGrad(xPad: tf.Tensor4D, dy: tf.Tensor4D, fh: number, 
  * (their dy goes nowhere).
  */
 export function maxPoolGradWasm(backend: WasmHeapBackend, dy: tf.Tensor4D, x: tf.Tensor4D, attrs: MaxPoolGradAttrs): tf.Tensor4D {
+  onHeap(backend, dy, x);
   const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const { strideHeight: sH, strideWidth: sW, filterHeight: fh, filterWidth: fw, inHeight: inH, inWidth: inW, inChannels: ch } = info;
   const [batch, outH, outW] = dy.shape;

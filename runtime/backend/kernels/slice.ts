@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, SliceAttrs, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs';
-import { isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
+import { isWasmHeapBackend, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 type HeapArray = Float32Array | Int32Array | Uint8Array;
 
@@ -9,6 +9,7 @@ type HeapArray = Float32Array | Int32Array | Uint8Array;
  * merged into one run, and one `set` copies each run.
  */
 function sliceHeap(backend: WasmHeapBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  onHeap(backend, x);
   const out = backend.makeOutput(size, x.dtype as 'float32' | 'int32');
   // Views after the allocation: it may have grown (and detached) the heap.
   const src = backend.typedArrayFromHeap(x) as HeapArray;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
-import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf } from './wasm-heap.ts';
+import { heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap } from './wasm-heap.ts';
 
 /**
  * `Sum` on `wasm` over every axis but the last (a bias gradient: dy [B,H,W,C] → [C]): one pass over the rows,
@@ -20,6 +20,7 @@ export function sumWasmKernel(stock: KernelConfig): KernelConfig {
       const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
       const simd = isWasmHeapBackend(backend) ? heapSimd(backend) : null;
       if (!leading || x.dtype !== 'float32' || !isWasmHeapBackend(backend) || simd === null) return stock.kernelFunc(args);
+      onHeap(backend, x);
       const cols = x.shape[rank - 1]!;
       const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
       const outShape = keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols];

@@ -31,6 +31,16 @@ export function heapSimd(backend: WasmHeapBackend): SimdKernels | null {
 export const offsetOf = (backend: WasmHeapBackend, info: TensorInfo): number => backend.getMemoryOffset(info.dataId);
 
 /**
+ * Makes sure each tensor's data is in the heap: a tensor made on another backend (data created before the wasm
+ * backend started, say) is moved there on its first lookup, which allocates and may grow the heap. Call it on
+ * every input before taking any view: `typedArrayFromHeap` reads the heap's buffer *before* that lookup, so a
+ * first lookup inside it hands back a view of the old, detached buffer.
+ */
+export function onHeap(backend: WasmHeapBackend, ...infos: TensorInfo[]): void {
+  for (const info of infos) backend.getMemoryOffset(info.dataId);
+}
+
+/**
  * A float32 view of a tensor's data in the heap. Take views only after the last allocation of a kernel
  * (`makeOutput`, any op): an allocation may grow the heap, which detaches every view taken before it.
  */
