@@ -18,13 +18,30 @@ export function clockMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * What a contender that runs in another process (a PyTorch peer) returns: its own CPU and wall time for the
+ * unit, which replace this process's measurement of the call.
+ */
+export interface SelfTimed {
+  selfTimed: true;
+  cpuMs: number;
+  wallMs: number;
+}
+
+function isSelfTimed(x: unknown): x is SelfTimed {
+  return typeof x === 'object' && x !== null && (x as SelfTimed).selfTimed === true;
+}
+
 /** One contender: `run` does one timed unit (an epoch, a step, a million events…) and may be async. */
 export interface Contender {
   key: string;
   label: string;
+  /** Returns a {@link SelfTimed} when the work happens in another process. */
   run: () => unknown;
   /** Run in these rounds only (e.g. a very slow baseline timed in a few rounds); default: every round. */
   rounds?: readonly number[];
+  /** With `rounds`: still run in the warm-up rounds (default: not, for baselines too slow to run twice). */
+  warmup?: boolean;
 }
 
 export interface Timings {
@@ -34,6 +51,8 @@ export interface Timings {
   wallMs: Record<string, number[]>;
   /** For each round, the contender times by key, to form paired ratios. */
   perRound: Record<string, number>[];
+  /** The same on the wall clock. */
+  perRoundWall: Record<string, number>[];
 }
 
 /**
@@ -44,29 +63,39 @@ export async function alternate(contenders: readonly Contender[], options: { rou
   const ms: Record<string, number[]> = Object.fromEntries(contenders.map((c) => [c.key, [] as number[]]));
   const wallMs: Record<string, number[]> = Object.fromEntries(contenders.map((c) => [c.key, [] as number[]]));
   const perRound: Record<string, number>[] = [];
+  const perRoundWall: Record<string, number>[] = [];
   for (let r = -options.warmup; r < options.rounds; r++) {
     const shift = ((r % contenders.length) + contenders.length) % contenders.length;
     const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
     const row: Record<string, number> = {};
+    const wallRow: Record<string, number> = {};
     for (const c of order) {
       if (r >= 0 && c.rounds && !c.rounds.includes(r)) continue;
-      if (r < 0 && c.rounds) continue; // a sampled baseline has no separate warm-up: it is too slow to run twice
+      if (r < 0 && c.rounds && !c.warmup) continue; // a sampled baseline has no separate warm-up: it is too slow to run twice
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      await c.run();
-      const wall = performance.now() - t0;
+      const result = await c.run();
+      let wall = performance.now() - t0;
       const used = process.cpuUsage(c0);
-      const t = CLOCK === 'cpu' ? (used.user + used.system) / 1000 : wall;
+      let t = CLOCK === 'cpu' ? (used.user + used.system) / 1000 : wall;
+      if (isSelfTimed(result)) {
+        wall = result.wallMs;
+        t = CLOCK === 'cpu' ? result.cpuMs : result.wallMs;
+      }
       if (r >= 0) {
         ms[c.key].push(t);
         wallMs[c.key].push(wall);
         row[c.key] = t;
+        wallRow[c.key] = wall;
       }
     }
-    if (r >= 0) perRound.push(row);
+    if (r >= 0) {
+      perRound.push(row);
+      perRoundWall.push(wallRow);
+    }
     options.onRound?.(r);
   }
-  return { ms, wallMs, perRound };
+  return { ms, wallMs, perRound, perRoundWall };
 }
 
 export function median(xs: readonly number[]): number {

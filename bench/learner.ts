@@ -415,7 +415,7 @@ export async function runLearnerBench(log: (m: string) => void = () => {}): Prom
       `One core's \`matMul\` on \`${backend}\` (512×512×512) peaks at ${gflops.toFixed(1)} GFLOP/s (median ${median([mm0.median, mm1.median]).toFixed(1)}), so the epoch cannot take less than **${fmtMs(limitMs)}**; ` +
       `(a) takes ${fmtMs(med('a'))}, **${(med('a') / limitMs).toFixed(1)}× the limit** (${((limitMs / med('a')) * 100).toFixed(0)}% of peak). The gap is in the kernels, not the loop (below: the loop costs tens of µs per batch). Where one training batch of (a) goes (\`tf.profile\`, kernel time): ` +
       kernels.map((k) => `\`${k.name}\` ${fmtMs(k.ms)} (${(k.share * 100).toFixed(0)}%)`).join(', ') +
-      " (a kernel that tapfit builds from other kernels is counted with them, so the shares are approximate). The convolutions, their gradients and the pooling gradient run far below matMul's speed; benchmark 4 profiles each backend.",
+      " (a kernel that tapfit builds from other kernels is counted with them, so the shares are approximate). Benchmark 4 profiles each backend; benchmark 6 gives each kernel's self time and compares with PyTorch.",
     '',
     `**The loop's own cost per batch** (a linear model on 8 features, batches of 8: almost no tensor work, so this is the JavaScript around it — events, bookkeeping, the composed optimizer's per-parameter steppers, the recorder's per-batch loss read; each batch also disposes its tensors):`,
     '',

@@ -14,6 +14,7 @@ import { initBackend } from '../runtime/backend/index.ts';
 import { runHooksBench } from './hooks.ts';
 import { runLearnerBench } from './learner.ts';
 import { runScalingBench } from './scaling.ts';
+import { runTorchBench } from './torch.ts';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const started = performance.now();
@@ -63,6 +64,7 @@ const optimizer = await section('3. Optimizer (bench/optimizer.ts)', async () =>
   const markdown = await external('./optimizer.ts', 'runOptimizerBench');
   return { title: '3. Optimizer: composed steppers vs tfjs built-ins (1M parameters)', markdown, goals: optimizerGoals(markdown) };
 });
+const torch = await section('6. tapfit vs PyTorch (bench/torch.ts)', () => runTorchBench(log));
 // Last: it switches backends and kernels.
 const backends = await section('4. Backends and kernels (bench/backends.ts)', async () => ({
   title: '4. Backends and kernels (MNIST CNN and LSTM LM step; top kernels)',
@@ -70,7 +72,7 @@ const backends = await section('4. Backends and kernels (bench/backends.ts)', as
   goals: [],
 }));
 
-const results = [learner, hooks, optimizer, backends, scaling];
+const results = [learner, hooks, optimizer, backends, scaling, torch];
 const goals = results.flatMap((r) => r.goals);
 const after = machine();
 const minutes = (performance.now() - started) / 60_000;
@@ -92,7 +94,7 @@ const report = [
     'for 1, 5, 15 min). Absolute times are therefore pessimistic and noisy; the ratios are sturdier, because the contenders of each benchmark alternate ' +
     'round by round after a warm-up and every ratio is the median of per-round ratios.',
   '',
-  `Reproduce: \`npm run bench\` (all of it, ~${Math.ceil(minutes)} min here), or one benchmark alone: \`npx tsx bench/learner.ts\` (also \`hooks\`, \`optimizer\`, \`backends\`, \`scaling\`).`,
+  `Reproduce: \`npm run bench\` (all of it, ~${Math.ceil(minutes)} min here), or one benchmark alone: \`npx tsx bench/learner.ts\` (also \`hooks\`, \`optimizer\`, \`backends\`, \`scaling\`), or \`npm run bench:torch\` for the PyTorch comparison alone (it needs Debian's \`python3-torch\`: \`apt-get install -y python3-torch\`; without it the section says so and skips the peer).`,
   '',
   '## Summary',
   '',

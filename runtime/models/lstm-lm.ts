@@ -50,6 +50,22 @@ const linear = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
+/**
+ * `linear(w, x)` for one LSTM step of a layer whose `w` is shared by all its steps: the input gradient uses
+ * `wT`, w transposed once per batch, instead of transposing w again in every step's backward pass.
+ */
+function stepLinear(wT: tf.Tensor2D): (w: tf.Tensor2D, x: tf.Tensor2D) => tf.Tensor2D {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [w, x, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    // Saved, not just captured: the forward pass's tidy frees everything the tape does not keep.
+    save([x, wT]);
+    return {
+      value: tf.matMul(w, x),
+      gradFunc: (dy: tf.Tensor2D, [sx, swT]: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(sx as tf.Tensor2D)), tf.matMul(swT as tf.Tensor2D, dy)],
+    };
+  }) as (w: tf.Tensor2D, x: tf.Tensor2D) => tf.Tensor2D;
+}
+
 let modelCount = 0;
 
 /**
@@ -146,10 +162,11 @@ export class LstmLM implements Module {
     const next: LstmState[] = [];
     this.layers.forEach((layer, l) => {
       const w = tf.concat([layer.wIh, layer.wHh, layer.bias], 1) as tf.Tensor2D;
+      const gateLinear = stepLinear(tf.transpose(w));
       let { h, c } = this.hidden![l];
       const outs: tf.Tensor2D[] = [];
       for (const xt of inputs) {
-        const gates = linear(w, tf.concat([xt, h, ones], 0) as tf.Tensor2D);
+        const gates = gateLinear(w, tf.concat([xt, h, ones], 0) as tf.Tensor2D);
         const [i, f, g, o] = tf.split(gates, 4, 0);
         c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
         h = tf.mul(tf.sigmoid(o), tf.tanh(c));

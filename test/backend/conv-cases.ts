@@ -42,6 +42,7 @@ export const CONV_CASES: ConvCase[] = [
   { name: 'NCHW stride 2 same', x: [2, 7, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same', dataFormat: 'NCHW' },
   { name: 'numeric pad 1, ceil rounding', x: [2, 7, 8, 3], filter: [2, 2, 3, 4], strides: 2, pad: 1, dataFormat: 'NHWC', dimRoundingMode: 'ceil' },
   { name: 'filter 5x4, stride [2,3], same', x: [1, 9, 10, 2], filter: [5, 4, 2, 3], strides: [2, 3], pad: 'same', dataFormat: 'NHWC' },
+  { name: 'more channels (5 → 6), stride 1, same', x: [3, 9, 11, 5], filter: [3, 3, 5, 6], strides: 1, pad: 'same', dataFormat: 'NHWC' },
   { name: 'padding wider than the filter', x: [1, 6, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]], dataFormat: 'NHWC' },
 ];
 

@@ -7,7 +7,7 @@ export interface PoolCase {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** Tiling windows (2×2/2, even and odd sizes), overlapping ones, uneven filters and a rounded numeric pad. */
+/** Tiling windows (2×2/2, even and odd sizes), overlapping ones, uneven filters, a rounded numeric pad, more channels. */
 export const POOL_CASES: PoolCase[] = [
   { name: '2x2/2 valid', x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' },
   { name: '2x2/2 valid, odd size', x: [2, 7, 9, 3], filterSize: 2, strides: 2, pad: 'valid' },
@@ -16,6 +16,9 @@ export const POOL_CASES: PoolCase[] = [
   { name: '3x3/1 valid', x: [2, 7, 9, 3], filterSize: 3, strides: 1, pad: 'valid' },
   { name: '2x3/[2,3] valid', x: [2, 7, 9, 3], filterSize: [2, 3], strides: [2, 3], pad: 'valid' },
   { name: '3x2/[1,2] pad 1, ceil', x: [2, 7, 9, 3], filterSize: [3, 2], strides: [1, 2], pad: 1, dimRoundingMode: 'ceil' },
+  // Channels in groups of four and a remainder (the SIMD kernel's two paths).
+  { name: '2x2/2 valid, 6 channels', x: [2, 6, 7, 6], filterSize: 2, strides: 2, pad: 'valid' },
+  { name: '3x3/2 same, 9 channels', x: [1, 7, 8, 9], filterSize: 3, strides: 2, pad: 'same' },
 ];
 
 /** Small integers (many ties, as after a relu), shifted negative when `negative` (windows with no value ≥ 0). */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
+import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * How the filter gradient is computed; both use only ops every backend has. `dilated-conv` is the default:
@@ -87,14 +88,73 @@ function dilatedConvFilterGrad(xPad: tf.Tensor4D, dy: tf.Tensor4D, sH: number, s
   return tf.transpose(grad, [1, 2, 0, 3]);
 }
 
-/** A `Conv2DBackpropFilter` kernel for `backendName`, built from ops that backend has. */
+/**
+ * On `wasm` (NHWC): dW = colsᵀ · dy as one XNNPACK `matMul` [fh·fw·inC, B·outH·outW] × [B·outH·outW, outC],
+ * where colsᵀ — the im2col patches already transposed, one row per filter tap and input channel — is written
+ * by a JavaScript loop straight into the wasm heap. It needs no transposed `matMul` (a naive loop on wasm) and
+ * no `Transpose` kernel; on the MNIST CNN it is 2–8× faster than `dilated-conv`.
+ */
+export function conv2dBackpropFilterWasm(backend: WasmHeapBackend, x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Conv2DBackpropFilterAttrs): tf.Tensor4D {
+  onHeap(backend, x, dy);
+  return tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const { strideHeight: sH, strideWidth: sW, filterHeight: fh, filterWidth: fw } = info;
+    const { top, left } = info.padInfo;
+    const [batch, inH, inW, inC] = x.shape;
+    // dy's own size (see conv2dBackpropFilter).
+    const [, outH, outW, outC] = dy.shape;
+    const rows = batch * outH * outW;
+    const colsT = heapTensor(backend, [fh * fw * inC, rows]);
+    const simd = heapSimd(backend);
+    if (simd) simd.im2col_t(offsetOf(backend, x), offsetOf(backend, colsT), batch, inH, inW, inC, fh, fw, sH, sW, top, left, outH, outW);
+    else fillColsT(heapF32(backend, x), heapF32(backend, colsT), batch, inH, inW, inC, fh, fw, sH, sW, top, left, outH, outW);
+    const grad = tf.matMul(colsT as tf.Tensor2D, tf.reshape(dy, [rows, outC]) as tf.Tensor2D);
+    return tf.reshape(grad, [fh, fw, inC, outC]);
+  });
+}
+
+/** kernels.wat's `im2col_t` in JavaScript (where WebAssembly SIMD is missing). */
+export function fillColsT(
+  xs: Float32Array, cols: Float32Array, batch: number, inH: number, inW: number, inC: number, fh: number, fw: number,
+  sH: number, sW: number, top: number, left: number, outH: number, outW: number,
+): void {
+  const rows = batch * outH * outW;
+  // One filter tap at a time, so that only inC rows of colsᵀ are being written at once (see kernels.wat).
+  for (let r = 0; r < fh; r++) {
+    for (let c = 0; c < fw; c++) {
+      const tap = (r * fw + c) * inC * rows;
+      let m = 0;
+      for (let b = 0; b < batch; b++) {
+        for (let oy = 0; oy < outH; oy++) {
+          const iy = oy * sH + r - top;
+          const rowInside = iy >= 0 && iy < inH;
+          for (let ox = 0; ox < outW; ox++, m++) {
+            const ix = ox * sW + c - left;
+            let k = tap + m;
+            if (rowInside && ix >= 0 && ix < inW) {
+              const src = ((b * inH + iy) * inW + ix) * inC;
+              for (let i = 0; i < inC; i++, k += rows) cols[k] = xs[src + i]!;
+            } else {
+              for (let i = 0; i < inC; i++, k += rows) cols[k] = 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A `Conv2DBackpropFilter` kernel for `backendName`: the heap im2col on `wasm` (NHWC), else built from ops that backend has. */
 export function conv2dBackpropFilterKernel(backendName: string, method: FilterGradMethod = 'dilated-conv'): KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropFilter,
     backendName,
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const kernelAttrs = attrs as unknown as Conv2DBackpropFilterAttrs;
+      if (isWasmHeapBackend(backend) && kernelAttrs.dataFormat !== 'NCHW' && x.dtype === 'float32' && dy.dtype === 'float32') {
+        return runOps(() => conv2dBackpropFilterWasm(backend, asTensor(x) as tf.Tensor4D, asTensor(dy) as tf.Tensor4D, kernelAttrs));
+      }
       return runOps(() =>
         conv2dBackpropFilter(asTensor(x) as tf.Tensor4D, asTensor(dy) as tf.Tensor4D, kernelAttrs, method),
       );

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop, spreadByStride } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
+import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * The gradient of `maxPool`: each window's dy goes to the first (row-major) position holding the window's max,
@@ -58,14 +59,71 @@ function overlappingWindowsGrad(xPad: tf.Tensor4D, dy: tf.Tensor4D, fh: number, 
   return tf.addN(placed);
 }
 
-/** A `MaxPoolGrad` kernel for `backendName`, built from ops that backend has. */
+/**
+ * On `wasm`: one pass over the heap (kernels.wat's `max_pool_grad`, four channels at a time, or the same loop in
+ * JavaScript where WebAssembly SIMD is missing) — per window, the first (row-major) position holding its max
+ * (values above −∞; the part of a window outside the input is skipped), and dy added there: a scatter, with no
+ * argMax/oneHot/transposes. The same rule as tfjs's cpu kernel, including windows with no value above −∞
+ * (their dy goes nowhere).
+ */
+export function maxPoolGradWasm(backend: WasmHeapBackend, dy: tf.Tensor4D, x: tf.Tensor4D, attrs: MaxPoolGradAttrs): tf.Tensor4D {
+  onHeap(backend, dy, x);
+  const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { strideHeight: sH, strideWidth: sW, filterHeight: fh, filterWidth: fw, inHeight: inH, inWidth: inW, inChannels: ch } = info;
+  const [batch, outH, outW] = dy.shape;
+  const { top, left } = info.padInfo;
+  const out = heapTensor(backend, x.shape);
+  heapF32(backend, out).fill(0);
+  const simd = heapSimd(backend);
+  if (simd) {
+    simd.max_pool_grad(offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), batch, inH, inW, ch, fh, fw, sH, sW, top, left, outH, outW);
+    return out as tf.Tensor4D;
+  }
+  const xs = heapF32(backend, x);
+  const dys = heapF32(backend, dy);
+  const dx = heapF32(backend, out);
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    const imageBase = b * inH * inW * ch;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * sH - top;
+      const yMin = Math.max(0, y0);
+      const yMax = Math.min(inH, y0 + fh);
+      for (let ox = 0; ox < outW; ox++, o += ch) {
+        const x0 = ox * sW - left;
+        const xMin = Math.max(0, x0);
+        const xMax = Math.min(inW, x0 + fw);
+        for (let d = 0; d < ch; d++) {
+          let bestValue = -Infinity;
+          let best = -1;
+          for (let iy = yMin; iy < yMax; iy++) {
+            for (let at = imageBase + (iy * inW + xMin) * ch + d, ix = xMin; ix < xMax; ix++, at += ch) {
+              const v = xs[at]!;
+              if (v > bestValue) {
+                bestValue = v;
+                best = at;
+              }
+            }
+          }
+          if (best >= 0) dx[best] += dys[o + d]!;
+        }
+      }
+    }
+  }
+  return out as tf.Tensor4D;
+}
+
+/** A `MaxPoolGrad` kernel for `backendName`: one pass over the heap on `wasm`, else built from ops that backend has. */
 export function maxPoolGradKernel(backendName: string): KernelConfig {
   return {
     kernelName: tf.MaxPoolGrad,
     backendName,
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
       const kernelAttrs = attrs as unknown as MaxPoolGradAttrs;
+      if (isWasmHeapBackend(backend) && dy.dtype === 'float32' && input.dtype === 'float32') {
+        return runOps(() => maxPoolGradWasm(backend, asTensor(dy) as tf.Tensor4D, asTensor(input) as tf.Tensor4D, kernelAttrs));
+      }
       return runOps(() => maxPoolGrad(asTensor(dy) as tf.Tensor4D, asTensor(input) as tf.Tensor4D, kernelAttrs));
     },
   };

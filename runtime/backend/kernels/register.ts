@@ -1,15 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulWasmKernel, transposeWasmKernel } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.ts';
+import { gatherWasmKernel } from './gather.ts';
 import { maxPoolGradKernel } from './max-pool-grad.ts';
+import { sliceWasmKernel, splitVWasmKernel } from './slice.ts';
+import { sumWasmKernel } from './sum.ts';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum.ts';
 
 interface TapfitKernel {
   kernelName: string;
-  make(backendName: string): KernelConfig;
+  /** `stock`: the backend's own kernel, for kernels that speed up some cases and hand the rest to it. */
+  make(backendName: string, stock: KernelConfig | undefined): KernelConfig;
   /** Backends whose stock kernel exists but is replaced: far slower (a naive loop) or wrong. */
   replaceOn: readonly string[];
+  /** Backends where the kernel is registered at all (default: every non-native backend). */
+  onlyOn?: readonly string[];
 }
 
 /**
@@ -17,13 +24,23 @@ interface TapfitKernel {
  * and `cpu`'s loop over every filter tap / every segment makes them ~95% of a CNN or embedding step. The gradient
  * of `conv2d` (input): `wasm`'s stock one is a plain loop, ~8× slower than the same sum as an XNNPACK conv.
  * The gradient of `maxPool`: `wasm`'s stock one sends the dy of an all-negative window to element 0 and breaks
- * ties unlike cpu and TensorFlow (first max wins).
+ * ties unlike cpu and TensorFlow (first max wins). On `wasm` the conv2d filter and max-pool gradients read and
+ * write the heap directly, and `BatchMatMul` (with transpose flags), `GatherV2` (axis 0), `Sum` (leading axes), `Slice`/`SplitV` (no copy of the whole input) and
+ * `Transpose` (of matrices) get fast paths
+ * in front of the stock kernels.
  */
 const TAPFIT_KERNELS: readonly TapfitKernel[] = [
   { kernelName: tf.Conv2DBackpropFilter, make: (b) => conv2dBackpropFilterKernel(b), replaceOn: ['cpu'] },
   { kernelName: tf.UnsortedSegmentSum, make: (b) => unsortedSegmentSumKernel(b), replaceOn: ['cpu'] },
   { kernelName: tf.Conv2DBackpropInput, make: (b) => conv2dBackpropInputKernel(b), replaceOn: ['wasm'] },
   { kernelName: tf.MaxPoolGrad, make: (b) => maxPoolGradKernel(b), replaceOn: ['wasm'] },
+  // Fast paths in front of wasm's stock kernels (which they call for every other case).
+  { kernelName: tf.BatchMatMul, make: (_b, stock) => batchMatMulWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.GatherV2, make: (_b, stock) => gatherWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Sum, make: (_b, stock) => sumWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Slice, make: (_b, stock) => sliceWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.SplitV, make: (_b, stock) => splitVWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Transpose, make: (_b, stock) => transposeWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
 ];
 
 /** Backends whose kernels are complete and native; tapfit leaves them alone. */
@@ -51,15 +68,18 @@ const key = (kernelName: string, backendName: string): string => `${kernelName}@
 export function registerTapfitKernels(backendName: string): void {
   if (NATIVE_BACKENDS.has(backendName)) return;
   for (const kernel of TAPFIT_KERNELS) {
+    if (kernel.onlyOn !== undefined && !kernel.onlyOn.includes(backendName)) continue;
     const id = key(kernel.kernelName, backendName);
     const current = tf.getKernel(kernel.kernelName, backendName);
+    // A kernel that wraps the stock one needs it.
+    if (kernel.onlyOn !== undefined && current === undefined) continue;
     if (current !== undefined && current === ours.get(id)) continue;
     if (current !== undefined) {
       if (!kernel.replaceOn.includes(backendName)) continue;
       references.set(id, current);
       tf.unregisterKernel(kernel.kernelName, backendName);
     }
-    const mine = ours.get(id) ?? kernel.make(backendName);
+    const mine = ours.get(id) ?? kernel.make(backendName, references.get(id));
     tf.registerKernel(mine);
     ours.set(id, mine);
   }

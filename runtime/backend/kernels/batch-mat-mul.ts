@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BatchMatMulAttrs, KernelConfig, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs';
+import { heapF32, isWasmHeapBackend, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
+
+/** [..., r, c] → [..., c, r] into new heap data (the caller owns it), by a JavaScript loop over each matrix. */
+export function transposeLastTwo(backend: WasmHeapBackend, t: TensorInfo): TensorInfo {
+  const shape = t.shape;
+  const r = shape[shape.length - 2]!;
+  const c = shape[shape.length - 1]!;
+  onHeap(backend, t);
+  const out = backend.makeOutput([...shape.slice(0, -2), c, r], 'float32');
+  const src = heapF32(backend, t);
+  const dst = heapF32(backend, out);
+  const size = r * c;
+  for (let base = 0; base < src.length; base += size) {
+    for (let i = 0; i < r; i++) {
+      for (let j = 0, at = base + i * c; j < c; j++, at++) dst[base + j * r + i] = src[at]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * `Transpose` on `wasm` of a matrix (perm [1, 0]) or a batch of them (perm [..., n−1, n−2]): the JavaScript copy
+ * above. tfjs 4.22's stock kernel takes ~4× longer on the LSTM's gate matrices. Other perms go to the stock kernel.
+ */
+export function transposeWasmKernel(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: tf.Transpose,
+    backendName: stock.backendName,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      const { perm } = args.attrs as unknown as TransposeAttrs;
+      const n = perm.length;
+      const lastTwo = n >= 2 && perm[n - 1] === n - 2 && perm[n - 2] === n - 1 && perm.slice(0, -2).every((p, i) => p === i);
+      if (!lastTwo || x.dtype !== 'float32' || !isWasmHeapBackend(args.backend)) return stock.kernelFunc(args);
+      return transposeLastTwo(args.backend, x);
+    },
+  };
+}
+
+/**
+ * `BatchMatMul` on `wasm`: tfjs 4.22 runs it with XNNPACK only without transpose flags and with a naive loop
+ * (5–10× slower) with them — and autodiff's gradient of `matMul` sets them (a dense layer's weight and input
+ * gradients). Here a flagged operand is transposed first (a copy, linear in its size) and the stock kernel runs
+ * without flags. Float32 only; anything else goes to the stock kernel as is.
+ */
+export function batchMatMulWasmKernel(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: tf.BatchMatMul,
+    backendName: stock.backendName,
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+      const backend = args.backend;
+      if ((!transposeA && !transposeB) || !isWasmHeapBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+        return stock.kernelFunc(args);
+      }
+      const temps: TensorInfo[] = [];
+      try {
+        const aIn = transposeA ? transposeLastTwo(backend, a) : a;
+        if (transposeA) temps.push(aIn);
+        const bIn = transposeB ? transposeLastTwo(backend, b) : b;
+        if (transposeB) temps.push(bIn);
+        return stock.kernelFunc({ ...args, inputs: { a: aIn, b: bIn }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+      } finally {
+        for (const t of temps) backend.disposeData(t.dataId);
+      }
+    },
+  };
+}
