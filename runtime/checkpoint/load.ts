@@ -8,6 +8,7 @@ import {
   type OptimizerStateDict,
   type Plugin,
 } from '../../plugin-sdk/index.ts';
+import { checkCompatible } from './compat.ts';
 import { decodeCheckpoint, decodeState, type StoredTensor } from './format.ts';
 import type { Manifest, WeightEntry } from './manifest.ts';
 import { getProgress, setProgress } from './progress.ts';
@@ -140,6 +141,7 @@ function stateStep(what: string, target: { stateDict?(): unknown; loadStateDict?
 export function restoreCheckpoint(learn: Learner, ckpt: Checkpoint, options: LoadOptions = {}): void {
   const { weightsOnly = false, withOpt = true } = options;
   const m = ckpt.manifest;
+  checkCompatible(learn, ckpt.file, m, ckpt.tensors, weightsOnly ? 'weights' : withOpt ? 'all' : 'no-optimizer');
   const params = learn.model.parameters();
   const buffers = learn.model.buffers?.() ?? [];
   const steps: Step[] = [

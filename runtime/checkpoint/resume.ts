@@ -1,4 +1,5 @@
 import { TapfitError, type Batch, type DataLoader, type Learner } from '../../plugin-sdk/index.ts';
+import { checkCompatible } from './compat.ts';
 import { checkOptimizer, readCheckpoint, restoreCheckpoint, type Checkpoint } from './load.ts';
 import { getProgress, LAST } from './progress.ts';
 
@@ -42,6 +43,8 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
   // Once an epoch's training phase has started, the loader has drawn that epoch's order: replay it from the start.
   const trainStarted = !p.trainDone && p.trainEpochStart !== undefined;
   if (trainStarted) checkpoint.manifest.data.train = p.trainEpochStart;
+  // The optimizer state is put back later (in beforeFit): check that it fits now, before anything changes.
+  checkCompatible(learn, checkpoint.file, checkpoint.manifest, checkpoint.tensors, 'all');
   const optimizerState = checkOptimizer(checkpoint, learn);
   restoreCheckpoint(learn, checkpoint, { withOpt: false });
   const counters = { trainIter: p.trainIter, smoothLoss: p.smoothLoss };

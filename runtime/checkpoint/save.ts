@@ -4,6 +4,7 @@ import path from 'node:path';
 import { TapfitError, type Learner, type SaveOptions } from '../../plugin-sdk/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { encodeCheckpoint, StateEncoder, type StoredTensor, type TypedArray } from './format.ts';
+import { describeSetup } from './compat.ts';
 import type { Manifest, WeightEntry } from './manifest.ts';
 import { getProgress, type FitProgress } from './progress.ts';
 
@@ -59,6 +60,7 @@ export function captureCheckpoint(learn: Learner, options: SaveOptions & { progr
     savedAt: new Date().toISOString(),
     backend: learn.backend,
     model,
+    setup: describeSetup(learn),
     optimizer: options.withOpt === false ? undefined : capture('the optimizer stateDict()', () => learn.opt.stateDict()),
     plugins,
     data: {

@@ -176,7 +176,7 @@ describe('bad checkpoints are refused and leave the learner unchanged', () => {
     const a = await trained();
     const file = await a.save(path.join(work, 'shape'));
     const wide = await makeLearner({ out: 3 });
-    await expectRefused(wide, file, /model parameter 0 \(".*"\) has shape \[2, 3\] but the checkpoint's .* has \[2, 1\]: it was saved from a different model/);
+    await expectRefused(wide, file, /model parameter 0 \(".*"\) has shape \[2, 3\] but the checkpoint's .* has \[2, 1\]/);
   });
 
   it('missing optimizer state (unless loading without it)', async () => {

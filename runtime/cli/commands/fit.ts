@@ -6,7 +6,7 @@ import { runFit } from '../../config/run-fit.ts';
 import { installInterruptHandler, resumeCommand, resumeNextFit } from '../../checkpoint/index.ts';
 import type { Plugin } from '../../../plugin-sdk/index.ts';
 import type { Learner } from '../../learner/learner.ts';
-import { EXIT_OK, TrainingError } from '../errors.ts';
+import { EXIT_OK, TrainingError, UsageError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import { loadForCli, outputDir } from '../session.ts';
 
@@ -18,6 +18,8 @@ export interface FitFlags {
   quiet?: boolean;
   /** `--resume` (the checkpoint folder) or `--resume <dir>`. */
   resume?: boolean | string;
+  /** With `resume`: load only the weights, then train a new fit. */
+  weightsOnly?: boolean;
 }
 
 /** What the recorder saw, as JSON: enough to plot or compare runs later. */
@@ -37,7 +39,15 @@ export async function fitCommand(flags: FitFlags, io: CliIO): Promise<number> {
   // Checkpoints go where save-model writes them, else beside the outputs; Ctrl-C saves one there (exit 130).
   const saveModel = learn.plugin<Plugin & { file?: string }>('save-model');
   const checkpoints = saveModel?.file ? path.dirname(path.resolve(learn.baseDir, saveModel.file)) : path.join(out, 'checkpoints');
-  if (flags.resume) resumeNextFit(learn, flags.resume === true ? checkpoints : path.resolve(io.cwd, flags.resume));
+  if (flags.weightsOnly && !flags.resume) throw new UsageError('--weights-only needs --resume (the checkpoint to take the weights from)');
+  const from = flags.resume ? (flags.resume === true ? checkpoints : path.resolve(io.cwd, flags.resume)) : undefined;
+  if (from && flags.weightsOnly) {
+    try {
+      await learn.load(from, { weightsOnly: true });
+    } catch (error) {
+      throw new TrainingError('loading the weights failed', { cause: error });
+    }
+  } else if (from) resumeNextFit(learn, from);
   const interrupt = installInterruptHandler(learn, checkpoints, { resumeCommand: resumeCommand(process.argv, checkpoints), log: io.stderr });
   try {
     await runFit(learn, fit);
