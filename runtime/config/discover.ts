@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { ConfigError, displayPath, errorSummary } from './errors.ts';
 import { validateConfig } from './validate.ts';
+import { boundedYamlLoader } from './yaml.ts';
 import type { ResolvedConfig } from './schema.ts';
 
 export const MODULE_NAME = 'tapfit';
@@ -59,7 +60,7 @@ function explorer() {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'project',
     cache: false,
-    loaders: { ...defaultLoaders, '.js': importLoader, '.cjs': importLoader, '.mjs': importLoader, '.ts': importLoader },
+    loaders: { ...defaultLoaders, '.yaml': boundedYamlLoader, '.yml': boundedYamlLoader, noExt: boundedYamlLoader, '.js': importLoader, '.cjs': importLoader, '.mjs': importLoader, '.ts': importLoader },
   });
 }
 

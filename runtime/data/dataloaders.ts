@@ -21,6 +21,7 @@ export class TensorDataLoader implements DataLoader {
   constructor(readonly tensors: readonly tf.Tensor[], options: LoaderOptions = {}) {
     if (tensors.length === 0) throw new TapfitError('E_DATA', 'a data loader needs at least one tensor');
     this.nItems = tensors[0].shape[0];
+    if (!(this.nItems >= 1)) throw new TapfitError('E_DATA', `a data loader needs at least one item, got tensors of shape [${tensors[0].shape}]`);
     for (const t of tensors) {
       if (t.shape[0] !== this.nItems) {
         throw new TapfitError('E_DATA', `all tensors of a data loader must have the same first dimension: got ${tensors.map((x) => x.shape[0]).join(' vs ')}`);

@@ -38,6 +38,8 @@ import { explainHooks, tapPlugins } from './tap-plugins.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
 import * as fitVariants from '../fit/index.ts';
 import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
+import { checkCreateOptions, checkFitArgs, checkTrainable } from './check-learner.ts';
+import { LabelCheck } from '../data/check-labels.ts';
 
 export interface LearnerOptions {
   model: Module | tf.LayersModel;
@@ -136,6 +138,8 @@ export class Learner implements LearnerView {
   /** Where relative paths (plugin specifiers, files named in plugin options) resolve from. */
   readonly baseDir: string;
   private readonly logger: (message: string) => void;
+  /** Labels are checked against the model's classes on the first batch of each phase of a fit. */
+  private readonly labelCheck = new LabelCheck();
   /** Tensors of the current batch that the learner must dispose when it ends. */
   private readonly batchTensors: tf.Tensor[] = [];
 
@@ -154,8 +158,10 @@ export class Learner implements LearnerView {
 
   /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
   static async create(options: LearnerOptions): Promise<Learner> {
+    checkCreateOptions(options);
     const backend = await initBackend(options.backend ?? 'auto');
     const model = toModule(options.model);
+    checkTrainable(model.parameters(), 'model');
     const groups = options.splitter?.(model) ?? model.paramGroups?.() ?? [model.parameters()];
     const hypers = { lr: options.lr ?? 1e-3, ...(options.wd === undefined ? {} : { wd: options.wd }) };
     const opt = await resolveOptimizer(options.optimizer ?? 'adam', groups, hypers, {
@@ -223,6 +229,8 @@ export class Learner implements LearnerView {
 
   /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
   async fit(nEpoch: number, lr?: number, options: FitOptions = {}): Promise<void> {
+    checkFitArgs(this, nEpoch, lr, options.wd);
+    this.labelCheck.reset();
     const extra = options.plugins?.length ? await loadPlugins(options.plugins, this.baseDir) : [];
     if (extra.length) this.usePlugins([...this.basePlugins, ...extra]);
     let session: FitSession | undefined;
@@ -399,6 +407,7 @@ export class Learner implements LearnerView {
       this.fire('afterPred');
       this.holdPred();
       if (this.yb.length === 0) return;
+      this.labelCheck.check(this, this.lossFunc, this.pred, this.yb);
       this.loss = this.lossGrad = this.hold(this.lossOf(this.pred));
       this.fire('afterLoss');
     } finally {

@@ -27,7 +27,7 @@ const counter = (): Plugin & { n: number } => ({
 });
 
 interface Setup {
-  optimizer?: string;
+  optimizer?: 'adam' | 'sgd' | 'rmsprop';
   nTrain?: number;
   plugins?: PluginSpec[];
 }
@@ -45,7 +45,7 @@ const snapshot = (learn: Learner) => ({
   weights: learn.model.parameters().map((p) => Array.from(p.dataSync())),
   opt: JSON.stringify(learn.opt.stateDict()),
   hypers: JSON.stringify(learn.opt.hypers),
-  recorder: JSON.stringify(learn.recorder!.stateDict?.() ?? null),
+  recorder: JSON.stringify(learn.plugin('recorder')!.stateDict!()),
 });
 
 async function refusal(run: () => Promise<unknown>): Promise<TapfitError> {
