@@ -11,3 +11,4 @@ export * from './stepper.ts';
 export * from './tracker.ts';
 export * from './checkpoint.ts';
 export * from './schedules.ts';
+export * from './paths.ts';
