@@ -154,6 +154,9 @@ export function restoreCheckpoint(learn: Learner, ckpt: Checkpoint, options: Loa
       const state = m.data?.[name];
       if (state !== undefined && typeof dl.loadStateDict === 'function') steps.push(stateStep(`the ${name} data loader state`, dl, state));
     }
+    if (m.model.state !== undefined && typeof learn.model.loadStateDict === 'function') {
+      steps.push(stateStep('the model state (hidden state, random-number counters)', learn.model, m.model.state));
+    }
     for (const plugin of learn.plugins) pluginStep(plugin, m, steps);
     const savedProgress = getProgress(learn);
     const savedCounters = { epoch: learn.epoch, trainIter: learn.trainIter, pctTrain: learn.pctTrain, smoothLoss: learn.smoothLoss };

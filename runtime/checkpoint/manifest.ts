@@ -21,7 +21,12 @@ export interface Manifest {
   createdBy: string;
   savedAt: string;
   backend: string;
-  model: { parameters: WeightEntry[]; buffers: WeightEntry[] };
+  model: {
+    parameters: WeightEntry[];
+    buffers: WeightEntry[];
+    /** The model's `stateDict()` at the resume point (encoded), for models that have one (an RNN's hidden state). */
+    state?: unknown;
+  };
   setup: Setup;
   /** The optimizer's `stateDict()` (encoded); absent when saved with `withOpt: false`. */
   optimizer?: unknown;

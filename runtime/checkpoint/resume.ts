@@ -48,9 +48,15 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
   const optimizerState = checkOptimizer(checkpoint, learn);
   restoreCheckpoint(learn, checkpoint, { withOpt: false });
   const counters = { trainIter: p.trainIter, smoothLoss: p.smoothLoss };
+  // `beforeFit` resets a stateful model (and model-resetter does at each phase): the saved state goes back after.
+  const modelState = checkpoint.manifest.model.state;
+  const restoreModelState = () => {
+    if (modelState !== undefined) learn.model.loadStateDict?.(modelState);
+  };
   const tap = { name: 'tapfit:resume', stage: LAST, owner };
   learn.hooks.beforeFit.tap(tap, () => {
     Object.assign(learn, counters);
+    restoreModelState();
     // The optimizer last: plugins such as one-cycle read the fit's lr from the hypers in their beforeFit.
     try {
       learn.opt.loadStateDict(optimizerState);
@@ -68,6 +74,7 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
       learn.dl = skipFirst(learn.dls.train, skip);
       learn.pctTrain = p.pctTrain;
       getProgress(learn).trainBatchesDone = skip;
+      restoreModelState();
     });
   }
   learn.log(

@@ -6,7 +6,7 @@ import { writeFileAtomic } from './atomic-write.ts';
 import { encodeCheckpoint, StateEncoder, type StoredTensor, type TypedArray } from './format.ts';
 import { describeSetup } from './compat.ts';
 import type { Manifest, WeightEntry } from './manifest.ts';
-import { getProgress, type FitProgress } from './progress.ts';
+import { getProgress, modelStateToResume, type FitProgress } from './progress.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -50,6 +50,7 @@ export function captureCheckpoint(learn: Learner, options: SaveOptions & { progr
   const model = {
     parameters: weightEntries('model.parameters', learn.model.parameters(), tensors),
     buffers: weightEntries('model.buffers', learn.model.buffers?.() ?? [], tensors),
+    state: capture('the model stateDict()', () => modelStateToResume(learn)),
   };
   const plugins: Record<string, unknown> = {};
   for (const p of learn.plugins) {

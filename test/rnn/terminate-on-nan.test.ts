@@ -81,7 +81,8 @@ class Clipped implements Module {
 const flat = (model: Module) => model.parameters().flatMap((p) => [...p.dataSync()]);
 
 async function setup(badCall: number, options: { restoreLast?: boolean; bad?: number; model?: Module; dls?: DataLoaders } = {}) {
-  const model = options.model ?? new GoesBad(badCall, options.bad);
+  // typed as GoesBad: every model here has calls-independent dispose(); only the GoesBad tests read calls
+  const model = (options.model ?? new GoesBad(badCall, options.bad)) as GoesBad;
   const log = eventLog();
   const weights = weightLog();
   const lines: string[] = [];
