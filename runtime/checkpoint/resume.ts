@@ -3,13 +3,18 @@ import { checkCompatible } from './compat.ts';
 import { checkOptimizer, readCheckpoint, restoreCheckpoint, type Checkpoint } from './load.ts';
 import { getProgress, LAST } from './progress.ts';
 
-/** A loader that drops its first `skip` batches (disposing them) while keeping its length, to finish an epoch. */
-function skipFirst(dl: DataLoader, skip: number): DataLoader {
+/**
+ * A loader that drops its first `skip` batches (disposing them) while keeping its length, to finish an epoch.
+ * With `skip` ≥ its length it still runs through the loader when `replay` (the loader was put back to the
+ * epoch's start), so that whatever the pass draws (a shuffled order) is drawn as in the original epoch;
+ * without `replay` (the loader's state is already past this epoch's draw) it yields nothing.
+ */
+function skipFirst(dl: DataLoader, skip: number, replay: boolean): DataLoader {
   return {
     length: dl.length,
     batchSize: dl.batchSize,
     *[Symbol.iterator](): Iterator<Batch> {
-      if (skip >= dl.length) return;
+      if (skip >= dl.length && !replay) return;
       let i = 0;
       for (const batch of dl) {
         if (i++ < skip) for (const t of batch) t.dispose();
@@ -71,7 +76,7 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
       if (!pending || learn.epoch !== p.epochsDone) return;
       pending = false;
       const skip = p.trainDone ? learn.dls.train.length : p.trainBatchesDone;
-      learn.dl = skipFirst(learn.dls.train, skip);
+      learn.dl = skipFirst(learn.dls.train, skip, trainStarted);
       learn.pctTrain = p.pctTrain;
       getProgress(learn).trainBatchesDone = skip;
       restoreModelState();

@@ -269,6 +269,19 @@ describe('atomic writes', () => {
     expect(readdirSync(dir)).toEqual(['last.tapfit']);
   });
 
+  it('a write removes the temporary files that killed writers left behind, not those of live processes', () => {
+    const dir = path.join(work, 'stray');
+    const file = path.join(dir, 'last.tapfit');
+    writeFileAtomic(file, new Uint8Array([1]));
+    // pid 2^22 + 1 is above Linux's largest pid (4194304): no such process
+    const dead = `.last.tapfit.${2 ** 22 + 1}.1700000000000.tmp`;
+    const live = `.last.tapfit.${process.ppid}.1700000000000.tmp`;
+    const other = `.best.tapfit.${2 ** 22 + 1}.1700000000000.tmp`;
+    for (const f of [dead, live, other]) writeFileSync(path.join(dir, f), 'x'.repeat(100));
+    writeFileAtomic(file, new Uint8Array([2]));
+    expect(readdirSync(dir).sort()).toEqual([other, live, 'last.tapfit'].sort());
+  });
+
   it('writeFileAtomic replaces the content whole and creates folders', () => {
     const file = path.join(work, 'deep', 'er', 'f.bin');
     writeFileAtomic(file, new Uint8Array([1, 2, 3]));

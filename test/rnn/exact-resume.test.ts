@@ -19,7 +19,7 @@ type Make = (plugins: PluginSpec[]) => Promise<Learner>;
 const snapshot = (learn: Learner) => ({
   weights: learn.model.parameters().map((p) => Array.from(p.dataSync())),
   opt: JSON.stringify(learn.opt.stateDict()),
-  recorder: JSON.stringify({ values: learn.recorder!.values.map((r) => r.slice(0, -1)), losses: learn.recorder!.losses, hps: learn.recorder!.hps }),
+  recorder: JSON.stringify({ values: learn.recorder!.values.map((r) => r.filter((v) => typeof v !== 'string')), losses: learn.recorder!.losses, hps: learn.recorder!.hps }),
   counters: [learn.epoch, learn.trainIter, learn.pctTrain],
   hidden: 'state' in learn.model ? stateValues((learn.model as LstmLM).state) : [],
 });
