@@ -35,3 +35,12 @@ export function checkFitArgs(learn: Learner, nEpoch: number, lr: number | undefi
   checkData(learn.dls);
   checkTrainable(learn.opt.paramGroups.flat(), 'the optimizer\'s parameter groups');
 }
+
+/** A plugin set `learn.lossGrad` to null during the forward pass: there is nothing to differentiate. */
+export function lossGradCleared(): TapfitError {
+  return new TapfitError(
+    'E_CONFIG',
+    'learn.lossGrad is null after afterLoss and beforeBackward (a plugin cleared it): there is nothing to differentiate; ' +
+      'to skip the backward pass and the step of a batch, throw CancelBackwardError instead',
+  );
+}

@@ -40,6 +40,7 @@ import * as fitVariants from '../fit/index.ts';
 import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
 import { checkCreateOptions, checkFitArgs, checkTrainable } from './check-learner.ts';
 import { LabelCheck } from '../data/check-labels.ts';
+import { lossGradCleared } from './check-learner.ts';
 
 export interface LearnerOptions {
   model: Module | tf.LayersModel;
@@ -174,7 +175,12 @@ export class Learner implements LearnerView {
     const specs = [...(options.defaultPlugins === false ? [] : DEFAULT_PLUGINS), ...(options.plugins ?? [])];
     learn.basePlugins = await loadPlugins(specs, learn.baseDir);
     learn.usePlugins(learn.basePlugins);
-    await learn.fire('afterCreate');
+    try {
+      await learn.fire('afterCreate');
+    } catch (error) {
+      await learn.hooks.onError.promise(learn, error);
+      throw error;
+    }
     return learn;
   }
 
@@ -361,7 +367,10 @@ export class Learner implements LearnerView {
       if (error instanceof CancelBackwardError) this.backwardCancelled = true;
       else this.backwardFailure = { error };
     }
-    return this.lossGrad!;
+    if (this.lossGrad) return this.lossGrad;
+    // tfjs would throw past its own tape (leaking what the forward pass made): fail after it, like any error here.
+    this.backwardFailure ??= { error: lossGradCleared() };
+    return tf.scalar(0);
   };
 
   /**

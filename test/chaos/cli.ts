@@ -26,7 +26,7 @@ try {
       const r = await chaosRun({ model, kills, seed: 1000 + t, work }, reference);
       reports.push(r);
       console.log(
-        `${model} seed ${1000 + t}: ${r.kills} kills (${r.killsAtSave} at a write start, ${r.killsInsideWrite} left a half-written temp file), ` +
+        `${model} seed ${1000 + t}: ${r.kills} kills (${r.killsAtSave} during a checkpoint save, ${r.killsInsideWrite} left a half-written temp file), ` +
           `${r.starts} starts, ${(r.ms / 1000).toFixed(1)} s: ${r.identical ? 'identical' : `DIFFERS in ${r.differences.join(', ')}`}` +
           (r.strayTmp ? `, ${r.strayTmp} stray temp files` : ''),
       );
@@ -38,7 +38,7 @@ try {
 const sum = (f: (r: ChaosReport) => number) => reports.reduce((a, r) => a + f(r), 0);
 const bad = reports.filter((r) => !r.identical || r.strayTmp);
 console.log(
-  `\n${reports.length} runs, ${sum((r) => r.kills)} SIGKILLs (${sum((r) => r.killsAtSave)} at a checkpoint write start, ` +
+  `\n${reports.length} runs, ${sum((r) => r.kills)} SIGKILLs (${sum((r) => r.killsAtSave)} during a checkpoint save, ` +
     `${sum((r) => r.killsInsideWrite)} inside a write), ${sum((r) => r.starts) - reports.length} resumes: ` +
     `${reports.length - bad.length}/${reports.length} bit-identical to the uninterrupted run, in ${((Date.now() - started) / 1000).toFixed(0)} s`,
 );
