@@ -30,6 +30,7 @@ export class TensorDataLoader implements DataLoader {
     this.batchSize = options.batchSize ?? 64;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new TapfitError('E_DATA', `batchSize must be a positive integer, got ${this.batchSize}`);
     this.shuffle = options.shuffle ?? false;
+    if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new TapfitError('E_DATA', `seed must be an integer, got ${options.seed}`);
     this.rng = new Rng(options.seed ?? 42);
   }
 

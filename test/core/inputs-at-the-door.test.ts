@@ -99,6 +99,14 @@ describe('Learner.create and the data loaders', () => {
     await refused(() => makeLearner({ dls: new DataLoaders(empty, dls.valid) }), 'E_DATA', /dls\.train: the training set is empty \(0 batches\)/);
   });
 
+  it('loader options: a NaN seed, a fractional batch size, a negative item count', async () => {
+    const { mnist } = await import('../../runtime/data/mnist.ts');
+    expect(() => new TensorDataLoader([tf.zeros([4, 2])], { seed: Number.NaN })).toThrow(/seed must be an integer, got NaN/);
+    expect(() => new TensorDataLoader([tf.zeros([4, 2])], { batchSize: 1.5 })).toThrow(/batchSize must be a positive integer, got 1\.5/);
+    expect(() => mnist({ nTrain: -5 })).toThrow(/mnist: nTrain must be a positive integer, got -5/);
+    expect(() => mnist({ nValid: Number.NaN })).toThrow(/mnist: nValid must be a positive integer, got NaN/);
+  });
+
   it('a model with no weights, and one whose weights are all frozen', async () => {
     const none: Module = { forward: ([x]) => x, parameters: () => [] };
     await refused(() => makeLearner({ model: none }), 'E_CONFIG', /model: there are no trainable weights .*parameters\(\) returned none/);
