@@ -10,6 +10,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chaosRun, referenceRun, type ChaosModel, type ChaosReport } from './chaos.ts';
 
+// Heavier checkpoints (8 MB), so that more of the kills aimed at a save land inside its write (see the child).
+process.env.TAPFIT_CHAOS_BALLAST ??= '2000000';
 const { values } = parseArgs({
   options: { trials: { type: 'string', default: '5' }, kills: { type: 'string', default: '6' }, models: { type: 'string', default: 'mlp,cnn,lstm' } },
 });
