@@ -165,10 +165,10 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
   }
   const checksums = parseChecksums(meta!.sha256);
   if (!checksums) fail('the checksums are missing or malformed: the file was edited or is corrupt');
-  const mismatch = (_section: Section, what: string) => fail(`checksum mismatch in the ${what}: the file was edited or is corrupt`);
+  const mismatch = (what: string) => fail(`checksum mismatch in the ${what}: the file was edited or is corrupt`);
   // The index first: offsets and dtypes are only trusted once it matches.
-  if (indexDigest(header) !== checksums!.index) mismatch('index', 'tensor index (names, dtypes, shapes, offsets)');
-  if (typeof meta!.manifest !== 'string' || sha256(meta!.manifest) !== checksums!.manifest) mismatch('manifest', 'manifest (optimizer, plugin states, progress)');
+  if (indexDigest(header) !== checksums!.index) mismatch('tensor index (names, dtypes, shapes, offsets)');
+  if (typeof meta!.manifest !== 'string' || sha256(meta!.manifest) !== checksums!.manifest) mismatch('manifest (optimizer, plugin states, progress)');
   const body = buf.subarray(8 + headerLength);
   const tensors = new Map<string, StoredTensor>();
   let end = 0;
@@ -187,7 +187,7 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
     tensors.set(name, { shape, data: fromLittleEndianBytes(e.dtype as DType, body.subarray(from, to)) });
   }
   if (end !== body.length) fail(`${body.length - end} unexpected bytes after the tensor data`);
-  if (sha256(body) !== checksums!.data) mismatch('data', 'tensor data');
+  if (sha256(body) !== checksums!.data) mismatch('tensor data');
   let manifest: M;
   try {
     manifest = JSON.parse(String(meta!.manifest)) as M;
