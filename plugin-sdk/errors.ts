@@ -112,7 +112,8 @@ export class PluginError extends TapfitError {
   readonly epoch: number | undefined;
   readonly iter: number | undefined;
   constructor(site: FailureSite, cause: unknown) {
-    const where = site.epoch === undefined ? '' : ` (epoch ${site.epoch}, ${site.training ? 'train' : 'valid'} iter ${site.iter ?? 0})`;
+    const batch = site.iter === undefined ? '' : `, ${site.training ? 'train' : 'valid'} iter ${site.iter}`;
+    const where = site.epoch === undefined ? '' : ` (epoch ${site.epoch}${batch})`;
     const original = cause instanceof Error ? cause.message : String(cause);
     super('E_PLUGIN_FAILED', `plugin "${site.plugin}" failed on event "${site.event}"${where}: ${original}`, { cause });
     this.name = 'PluginError';

@@ -98,6 +98,17 @@ function knownKeys(schema: AnySchema, keys: readonly PropertyKey[], data: unknow
   }
 }
 
+/**
+ * For a union without a discriminator (`optimizer`: a preset name or `{ steppers, hypers }`), the one branch
+ * whose every issue lies inside the value (the value had that branch's type), or null when it is not one.
+ */
+function deepestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | null {
+  const u = issue as { discriminator?: string; errors?: z.core.$ZodIssue[][] };
+  if (u.discriminator || !u.errors) return null;
+  const inside = u.errors.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+  return inside.length === 1 ? inside[0] : null;
+}
+
 /** zod issues → problems phrased `expected X, got Y`, paths prefixed with `prefix` (e.g. `plugins[2][1]`). */
 export function problemsFromIssues(
   issues: readonly z.core.$ZodIssue[],
@@ -115,6 +126,13 @@ export function problemsFromIssues(
         const hint = didYouMean(key, known) || (known.length ? ` (allowed: ${known.join(', ')})` : '');
         problems.push({ path: where([...keys, key]), message: `unknown key${hint}` });
       }
+      continue;
+    }
+    const branch = issue.code === 'invalid_union' ? deepestBranch(issue) : null;
+    if (branch) {
+      // The value took one branch of the union far enough to fail inside it: report that, at its own key.
+      const inner = branch.map((i) => ({ ...i, path: [...keys, ...i.path] }) as z.core.$ZodIssue);
+      problems.push(...problemsFromIssues(inner, data, schema, prefix));
       continue;
     }
     const value = valueAt(data, keys);

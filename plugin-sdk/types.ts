@@ -27,6 +27,13 @@ export interface Module {
   noWeightDecay?(): tf.Variable[];
   /** Stateful models (RNNs) clear their hidden state here. */
   reset?(): void;
+  /**
+   * State beyond the variables that an exact resume needs: an RNN's hidden state, the counter its dropout
+   * seeds come from. Plain data (numbers, arrays, objects, typed arrays), as a plugin's `stateDict()`.
+   */
+  stateDict?(): unknown;
+  /** Puts back what `stateDict()` returned; throws on a state it cannot take. */
+  loadStateDict?(state: unknown): void;
   dispose?(): void;
 }
 

@@ -1,11 +1,11 @@
 import { closeSync, ftruncateSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, pyRepr, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, escapesFolder, INSIDE_FOLDER, pyRepr, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /** The CSV file, relative to `learn.baseDir` (the config's folder under the CLI, else the working folder). */
-  fname: z.string().min(1).default('history.csv'),
+  fname: z.string().min(1).refine((v) => !escapesFolder(v), { error: INSIDE_FOLDER }).default('history.csv'),
   /** Add to the file instead of replacing it (a header is written at each fit). */
   append: z.boolean().default(false),
 });

@@ -4,6 +4,9 @@ import {
   checkpointMethods,
   definePlugin,
   definePluginFactory,
+  escapesFolder,
+  INSIDE_FOLDER,
+  NAME_INSIDE_FOLDER,
   pyRepr,
   TapfitError,
   Tracker,
@@ -20,9 +23,9 @@ const options = z.object({
    */
   every: z.enum(['epoch', 'improvement']).default('epoch'),
   /** The checkpoint folder, relative to `learn.baseDir` (the config's folder under the CLI, else the working folder). */
-  dir: z.string().min(1).default('models'),
-  /** The file name (without extension); default `last` or `best`. */
-  fname: z.string().min(1).optional(),
+  dir: z.string().min(1).refine((v) => !escapesFolder(v), { error: INSIDE_FOLDER }).default('models'),
+  /** The file name (without extension) inside `dir`; default `last` or `best`. */
+  fname: z.string().min(1).refine((v) => !escapesFolder(v, { allowAbsolute: false }), { error: NAME_INSIDE_FOLDER }).optional(),
   /** With `every: 'improvement'`: load the best weights at the end of the fit. */
   restoreBest: z.boolean().default(true),
 });

@@ -1,68 +1,90 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CancelFitError, definePlugin, definePluginFactory, type Learner } from '../../plugin-sdk/index.ts';
+import { CancelFitError, CancelStepError, definePlugin, definePluginFactory, type Learner } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /**
-   * Put back the weights from before the step that produced the bad loss. A copy of the weights is taken only
-   * when a training loss is already non-finite before its step, so a healthy run pays one scalar read per batch.
+   * Kept so that existing configs load: the bad step is never applied now, so the weights and the optimizer
+   * state are always those of the last finite step, with or without this option.
    */
   restoreLast: z.boolean().default(false),
 });
 
-const isFiniteLoss = (learn: Learner): boolean => !learn.loss || Number.isFinite(learn.loss.dataSync()[0]);
+/**
+ * One number that is finite exactly when every value of `tensors` is: `t·0` is 0 for a finite value and NaN for
+ * NaN or ±Infinity, and a sum of zeros cannot overflow (unlike a plain sum of large finite values).
+ */
+function finiteProbe(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    let acc: tf.Scalar = tf.scalar(0);
+    for (const t of tensors) if (t.dtype === 'float32') acc = tf.add(acc, tf.sum(tf.mul(t, 0)));
+    return acc;
+  });
+}
+
+function allFinite(tensors: readonly tf.Tensor[]): boolean {
+  const probe = finiteProbe(tensors);
+  const ok = Number.isFinite(probe.dataSync()[0]);
+  probe.dispose();
+  return ok;
+}
+
+/** What was not finite in a training batch (read only once it is known to be bad). */
+function diagnose(learn: Learner): string {
+  const loss = learn.loss ? learn.loss.dataSync()[0] : 0;
+  if (!Number.isFinite(loss)) return `training loss is ${loss}`;
+  if (!allFinite(learn.xb)) return `training input batch holds non-finite values (loss ${loss})`;
+  const bad = Object.entries(learn.grads ?? {}).find(([, g]) => !allFinite([g]));
+  return `training gradient of "${bad?.[0] ?? '?'}" is not finite (loss ${loss})`;
+}
 
 /**
- * fastai's `TerminateOnNaNCallback`: after each batch (training or validation) whose loss is NaN or infinite,
- * it stops the fit with `CancelFitError` (so `afterCancelFit` and `afterFit` run, and no later batch). It runs
- * before the recorder, so the bad loss is never recorded, and leaves a note in the recorder saying where and
- * why training stopped. With `restoreLast`, the weights are those of the last step whose loss was finite.
+ * fastai's `TerminateOnNaNCallback`, made to leave a usable model: before each training step it checks, on the
+ * device, that the loss, the gradients and the input batch are all finite (one scalar read per batch, as
+ * fastai's own loss check costs). A bad step is skipped (`CancelStepError`), so the weights and the optimizer
+ * state stay those of the last finite step, and the fit stops with `CancelFitError` after that batch (so
+ * `afterCancelFit` and `afterFit` run, and no later batch). A non-finite validation loss stops the fit too. It
+ * runs before the recorder, so the bad loss is never recorded, and leaves a note saying where and why.
  *
  * ```ts
- * plugins: [['terminate-on-nan', { restoreLast: true }]]
+ * plugins: ['terminate-on-nan']
  * ```
  */
 export default definePluginFactory({
   name: 'terminate-on-nan',
   options,
-  description: 'stops training when the loss becomes NaN or infinite',
+  description: 'skips a step with a NaN or infinite loss, gradient or input, and stops training',
   create: ({ restoreLast }) =>
     definePlugin({
       name: 'terminate-on-nan',
       order: -9,
       runBefore: ['recorder'],
       restoreLast,
-      /** Weights from before the current step, taken only when its loss is already bad. */
-      saved: null as tf.Tensor[] | null,
+      /** Why the current training batch's step was skipped. */
+      bad: null as string | null,
+      beforeBatch() {
+        this.bad = null;
+      },
       beforeStep(learn) {
-        if (this.restoreLast && !isFiniteLoss(learn)) {
-          this.dropSaved();
-          this.saved = learn.model.parameters().map((v) => tf.clone(v));
-        }
+        if (!learn.training || !learn.grads) return;
+        const tensors = [...(learn.loss ? [learn.loss] : []), ...Object.values(learn.grads), ...learn.xb];
+        if (allFinite(tensors)) return;
+        this.bad = diagnose(learn);
+        throw new CancelStepError(this.bad);
       },
       afterBatch(learn) {
-        if (isFiniteLoss(learn)) return;
-        const value = learn.loss!.dataSync()[0];
-        const phase = learn.training ? 'training' : 'validation';
-        let note = `terminate-on-nan: ${phase} loss is ${value} at epoch ${learn.epoch}, batch ${learn.iter}; training stopped`;
-        if (this.saved) {
-          learn.model.parameters().forEach((v, i) => v.assign(this.saved![i]));
-          note += ', weights restored from before that step';
+        let what = this.bad;
+        if (!what && !learn.training && learn.loss) {
+          const value = learn.loss.dataSync()[0];
+          if (!Number.isFinite(value)) what = `validation loss is ${value}`;
         }
-        this.dropSaved();
+        if (!what) return;
+        this.bad = null;
+        let note = `terminate-on-nan: ${what} at epoch ${learn.epoch}, batch ${learn.iter}; training stopped`;
+        if (learn.training) note += '; that step was not applied: the weights and optimizer state are those of the last finite step';
         if (learn.recorder) learn.recorder.addNote(note);
         else learn.log(note);
         throw new CancelFitError(note);
-      },
-      afterFit() {
-        this.dropSaved();
-      },
-      onError() {
-        this.dropSaved();
-      },
-      dropSaved() {
-        if (this.saved) tf.dispose(this.saved);
-        this.saved = null;
       },
     }),
 });

@@ -1,10 +1,11 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
  * Writes `bytes` to `file` so that `file` is always either the old complete content or the new one: the data
  * goes to a temporary file in the same folder, is flushed to disk, then renamed over `file` (atomic on POSIX
- * and on NTFS), and the folder entry is flushed. A crash mid-write leaves at most a stray `.tmp` file.
+ * and on NTFS), and the folder entry is flushed. A crash mid-write leaves at most a stray `.tmp` file, which the
+ * next successful write of the same file (the resumed run's) removes.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   const dir = path.dirname(file);
@@ -25,6 +26,33 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
     throw error;
   }
   syncDir(dir);
+  removeStrayTemps(dir, path.basename(file));
+}
+
+/** Temporary files of earlier writes of `name` whose process is gone (killed mid-write). */
+function removeStrayTemps(dir: string, name: string): void {
+  const prefix = `.${name}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    rmSync(path.join(dir, entry), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
+  }
 }
 
 /** Make the rename durable; some platforms (Windows) cannot open a folder, which is fine there. */

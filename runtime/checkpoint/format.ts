@@ -9,7 +9,25 @@ import { TapfitError } from '../../plugin-sdk/index.ts';
  * file is ever evaluated.
  */
 export const CHECKPOINT_FORMAT = 'tapfit-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** Version 2 added a checksum per section (tensor index, manifest, data); version 1 files are refused. */
+export const CHECKPOINT_VERSION = 2;
+
+/**
+ * The largest header a checkpoint may declare. Long series (a recorder's per-batch losses) go to the data
+ * section, so a real header stays in the kilobytes; this bound keeps a corrupt length from allocating gigabytes.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The tensor index (name, dtype, shape, offsets of every tensor) as hashed: the header's entries in file order,
+ * so an edited dtype, shape or offset changes it.
+ */
+function indexDigest(header: Record<string, unknown>): string {
+  const rows = Object.entries(header).filter(([name]) => name !== '__metadata__');
+  return sha256(JSON.stringify(rows));
+}
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
@@ -68,6 +86,19 @@ function fromLittleEndianBytes(dtype: DType, bytes: Uint8Array): TypedArray {
   return data;
 }
 
+type Section = 'index' | 'manifest' | 'data';
+
+function parseChecksums(value: unknown): Record<Section, string> | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const c = JSON.parse(value) as Record<string, unknown>;
+    const ok = (['index', 'manifest', 'data'] as const).every((k) => typeof c?.[k] === 'string' && /^[0-9a-f]{64}$/.test(c[k] as string));
+    return ok ? (c as Record<Section, string>) : null;
+  } catch {
+    return null;
+  }
+}
+
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Serialises a manifest and named tensors into one buffer (safetensors layout, header padded to 8 bytes). */
@@ -85,11 +116,13 @@ export function encodeCheckpoint(manifest: object, tensors: ReadonlyMap<string, 
     offset += bytes.length;
   }
   const body = Buffer.concat(chunks, offset);
+  const manifestJson = JSON.stringify(manifest);
+  const checksums: Record<Section, string> = { index: indexDigest(header), manifest: sha256(manifestJson), data: sha256(body) };
   header.__metadata__ = {
     format: CHECKPOINT_FORMAT,
     format_version: String(CHECKPOINT_VERSION),
-    sha256: createHash('sha256').update(body).digest('hex'),
-    manifest: JSON.stringify(manifest),
+    sha256: JSON.stringify(checksums),
+    manifest: manifestJson,
   };
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
@@ -109,6 +142,7 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
   if (bytes.length < 8) fail(`only ${bytes.length} bytes: the file is truncated or not a checkpoint`);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(buf.readBigUInt64LE(0));
+  if (headerLength > MAX_HEADER_BYTES) fail(`the header claims ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} a checkpoint may have: the file is corrupt or not a checkpoint`);
   if (headerLength > bytes.length - 8) fail(`the header claims ${headerLength} bytes but the file has ${bytes.length}: it is truncated or not a checkpoint`);
   let header: Record<string, unknown>;
   try {
@@ -123,6 +157,18 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
   if (version > CHECKPOINT_VERSION) {
     fail(`written in format version ${version} by a newer tapfit; this tapfit reads versions up to ${CHECKPOINT_VERSION} (upgrade tapfit to load it)`);
   }
+  if (version < CHECKPOINT_VERSION) {
+    fail(
+      `written in format version ${version} by an older tapfit, whose checksum does not cover the header and manifest; ` +
+        `this tapfit reads version ${CHECKPOINT_VERSION} only (save the checkpoint again with the tapfit that wrote it, or retrain)`,
+    );
+  }
+  const checksums = parseChecksums(meta!.sha256);
+  if (!checksums) fail('the checksums are missing or malformed: the file was edited or is corrupt');
+  const mismatch = (what: string) => fail(`checksum mismatch in the ${what}: the file was edited or is corrupt`);
+  // The index first: offsets and dtypes are only trusted once it matches.
+  if (indexDigest(header) !== checksums!.index) mismatch('tensor index (names, dtypes, shapes, offsets)');
+  if (typeof meta!.manifest !== 'string' || sha256(meta!.manifest) !== checksums!.manifest) mismatch('manifest (optimizer, plugin states, progress)');
   const body = buf.subarray(8 + headerLength);
   const tensors = new Map<string, StoredTensor>();
   let end = 0;
@@ -141,7 +187,7 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
     tensors.set(name, { shape, data: fromLittleEndianBytes(e.dtype as DType, body.subarray(from, to)) });
   }
   if (end !== body.length) fail(`${body.length - end} unexpected bytes after the tensor data`);
-  if (createHash('sha256').update(body).digest('hex') !== meta!.sha256) fail('checksum mismatch: the file is corrupt');
+  if (sha256(body) !== checksums!.data) mismatch('tensor data');
   let manifest: M;
   try {
     manifest = JSON.parse(String(meta!.manifest)) as M;
@@ -151,9 +197,12 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
   return { manifest, tensors };
 }
 
+/** Number arrays at least this long are stored in binary. */
+const LONG_SERIES = 32;
+
 /**
  * JSON for plugin, optimizer and data states, lossless: non-finite numbers and -0 are tagged (`{"$number":"NaN"}`),
- * typed arrays and float32 `{ shape, values }` tensors go to the binary part (`{"$tensor":"name"}`), and objects
+ * typed arrays, float32 `{ shape, values }` tensors and long number arrays go to the binary part (`{"$tensor":"name"}`), and objects
  * whose keys start with `$` are escaped. Anything else non-JSON (a tf.Tensor, a Map, a function) is refused.
  */
 export class StateEncoder {
@@ -172,7 +221,14 @@ export class StateEncoder {
       }
       return this.store(path, { shape: [value.length], data: value }, 'typed');
     }
-    if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : this.encode(v, `${path}[${i}]`)));
+    if (Array.isArray(value)) {
+      // Long series (per-batch losses, lrs) go to the data section as float64, which holds every JS number
+      // exactly (NaN, ±Infinity and -0 included): the header stays small however long the run.
+      if (value.length >= LONG_SERIES && value.every((v) => typeof v === 'number')) {
+        return this.store(path, { shape: [value.length], data: Float64Array.from(value as number[]) }, 'numbers');
+      }
+      return value.map((v, i) => (v === undefined ? null : this.encode(v, `${path}[${i}]`)));
+    }
     if (typeof value === 'object') {
       if (isFloatTensorObject(value)) {
         return this.store(path, { shape: [...value.shape], data: Float32Array.from(value.values) }, 'array');
@@ -191,10 +247,11 @@ export class StateEncoder {
     throw unsupported(path, typeof value);
   }
 
-  private store(path: string, tensor: StoredTensor, as: 'typed' | 'array'): unknown {
+  private store(path: string, tensor: StoredTensor, as: 'typed' | 'array' | 'numbers'): unknown {
     const name = `state:${path}`;
     this.tensors.set(name, tensor);
-    return as === 'typed' ? { $tensor: name } : { $tensor: name, $as: 'shape-values' };
+    if (as === 'typed') return { $tensor: name };
+    return { $tensor: name, $as: as === 'array' ? 'shape-values' : 'numbers' };
   }
 }
 
@@ -226,6 +283,7 @@ export function decodeState(value: unknown, tensors: ReadonlyMap<string, StoredT
   if ('$tensor' in v) {
     const t = tensors.get(String(v.$tensor));
     if (!t) throw new TapfitError('E_CHECKPOINT', `checkpoint ${source}: the state refers to a missing tensor "${String(v.$tensor)}"`);
+    if (v.$as === 'numbers') return Array.from(t.data);
     return v.$as === 'shape-values' ? { shape: [...t.shape], values: Array.from(t.data) } : t.data.slice();
   }
   const entries = '$object' in v ? (v.$object as Record<string, unknown>) : v;

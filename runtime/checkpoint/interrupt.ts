@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CancelFitError, type Learner } from '../../plugin-sdk/index.ts';
+import { CancelFitError, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
 import { untapOwner } from '../hooks/hook-set.ts';
 import { FIRST, getProgress, LAST } from './progress.ts';
 import { LAST_CHECKPOINT, saveCheckpoint } from './save.ts';
@@ -61,8 +61,20 @@ export function installInterruptHandler(learn: Learner, dir: string, options: In
     process.removeListener(signal, onSignal);
   };
 
+  /** The error of the one attempt to write the checkpoint: not retried, so it is the one reported. */
+  let saveError: TapfitError | null = null;
+  const save = (): string | null => {
+    if (checkpoint || saveError) return checkpoint;
+    try {
+      checkpoint = saveCheckpoint(learn, file);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      saveError = new TapfitError('E_CHECKPOINT', `${signal}: could not write the checkpoint ${file}: ${reason}`, { cause: error });
+    }
+    return checkpoint;
+  };
   const stop = () => {
-    checkpoint ??= saveCheckpoint(learn, file);
+    if (!save()) throw saveError!;
     throw new CancelFitError('interrupted');
   };
   const tap = { name: 'tapfit:interrupt', owner };
@@ -97,7 +109,10 @@ export function installInterruptHandler(learn: Learner, dir: string, options: In
       process.removeListener(signal, onSignal);
       untapOwner(learn.hooks, owner);
       if (!interrupted) return 0;
-      checkpoint ??= saveCheckpoint(learn, file);
+      if (!save()) {
+        log(`tapfit: training interrupted; no checkpoint was written: ${saveError!.message}`);
+        return EXIT_INTERRUPTED;
+      }
       const p = getProgress(learn);
       const where = p.epochsDone >= p.nEpoch ? 'after the last epoch' : `in epoch ${p.epochsDone + 1}/${p.nEpoch}`;
       log(`tapfit: training interrupted ${where}; checkpoint written to ${checkpoint}`);

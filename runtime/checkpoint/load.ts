@@ -8,6 +8,7 @@ import {
   type OptimizerStateDict,
   type Plugin,
 } from '../../plugin-sdk/index.ts';
+import { checkCompatible } from './compat.ts';
 import { decodeCheckpoint, decodeState, type StoredTensor } from './format.ts';
 import type { Manifest, WeightEntry } from './manifest.ts';
 import { getProgress, setProgress } from './progress.ts';
@@ -140,6 +141,7 @@ function stateStep(what: string, target: { stateDict?(): unknown; loadStateDict?
 export function restoreCheckpoint(learn: Learner, ckpt: Checkpoint, options: LoadOptions = {}): void {
   const { weightsOnly = false, withOpt = true } = options;
   const m = ckpt.manifest;
+  checkCompatible(learn, ckpt.file, m, ckpt.tensors, weightsOnly ? 'weights' : withOpt ? 'all' : 'no-optimizer');
   const params = learn.model.parameters();
   const buffers = learn.model.buffers?.() ?? [];
   const steps: Step[] = [
@@ -151,6 +153,9 @@ export function restoreCheckpoint(learn: Learner, ckpt: Checkpoint, options: Loa
     for (const [name, dl] of [['train', learn.dls.train], ['valid', learn.dls.valid]] as const) {
       const state = m.data?.[name];
       if (state !== undefined && typeof dl.loadStateDict === 'function') steps.push(stateStep(`the ${name} data loader state`, dl, state));
+    }
+    if (m.model.state !== undefined && typeof learn.model.loadStateDict === 'function') {
+      steps.push(stateStep('the model state (hidden state, random-number counters)', learn.model, m.model.state));
     }
     for (const plugin of learn.plugins) pluginStep(plugin, m, steps);
     const savedProgress = getProgress(learn);

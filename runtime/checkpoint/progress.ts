@@ -17,6 +17,18 @@ export interface FitProgress {
 }
 
 const progressOf = new WeakMap<Learner, FitProgress>();
+/** The model's `stateDict()` when the current epoch's training ended (what a resumed validation starts from). */
+const modelAtTrainEnd = new WeakMap<Learner, unknown>();
+
+/**
+ * The model state (RNN hidden state, dropout counter) at the point a resume continues from: now, except during
+ * validation, which a resume runs again from its start, so the state when training ended.
+ */
+export function modelStateToResume(learn: Learner): unknown {
+  if (typeof learn.model.stateDict !== 'function') return undefined;
+  const p = getProgress(learn);
+  return p.trainDone && modelAtTrainEnd.has(learn) ? modelAtTrainEnd.get(learn) : learn.model.stateDict();
+}
 
 export function getProgress(learn: Learner): FitProgress {
   let p = progressOf.get(learn);
@@ -54,6 +66,7 @@ export function trackProgress(learn: Learner, owner: object): void {
   });
   learn.hooks.afterTrain.tap(tap, () => {
     p().trainDone = true;
+    if (typeof learn.model.stateDict === 'function') modelAtTrainEnd.set(learn, learn.model.stateDict());
   });
   learn.hooks.afterEpoch.tap(tap, () => {
     Object.assign(p(), { epochsDone: learn.epoch + 1, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined });

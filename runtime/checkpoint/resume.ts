@@ -1,14 +1,20 @@
 import { TapfitError, type Batch, type DataLoader, type Learner } from '../../plugin-sdk/index.ts';
+import { checkCompatible } from './compat.ts';
 import { checkOptimizer, readCheckpoint, restoreCheckpoint, type Checkpoint } from './load.ts';
 import { getProgress, LAST } from './progress.ts';
 
-/** A loader that drops its first `skip` batches (disposing them) while keeping its length, to finish an epoch. */
-function skipFirst(dl: DataLoader, skip: number): DataLoader {
+/**
+ * A loader that drops its first `skip` batches (disposing them) while keeping its length, to finish an epoch.
+ * With `skip` ≥ its length it still runs through the loader when `replay` (the loader was put back to the
+ * epoch's start), so that whatever the pass draws (a shuffled order) is drawn as in the original epoch;
+ * without `replay` (the loader's state is already past this epoch's draw) it yields nothing.
+ */
+function skipFirst(dl: DataLoader, skip: number, replay: boolean): DataLoader {
   return {
     length: dl.length,
     batchSize: dl.batchSize,
     *[Symbol.iterator](): Iterator<Batch> {
-      if (skip >= dl.length) return;
+      if (skip >= dl.length && !replay) return;
       let i = 0;
       for (const batch of dl) {
         if (i++ < skip) for (const t of batch) t.dispose();
@@ -42,12 +48,20 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
   // Once an epoch's training phase has started, the loader has drawn that epoch's order: replay it from the start.
   const trainStarted = !p.trainDone && p.trainEpochStart !== undefined;
   if (trainStarted) checkpoint.manifest.data.train = p.trainEpochStart;
+  // The optimizer state is put back later (in beforeFit): check that it fits now, before anything changes.
+  checkCompatible(learn, checkpoint.file, checkpoint.manifest, checkpoint.tensors, 'all');
   const optimizerState = checkOptimizer(checkpoint, learn);
   restoreCheckpoint(learn, checkpoint, { withOpt: false });
   const counters = { trainIter: p.trainIter, smoothLoss: p.smoothLoss };
+  // `beforeFit` resets a stateful model (and model-resetter does at each phase): the saved state goes back after.
+  const modelState = checkpoint.manifest.model.state;
+  const restoreModelState = () => {
+    if (modelState !== undefined) learn.model.loadStateDict?.(modelState);
+  };
   const tap = { name: 'tapfit:resume', stage: LAST, owner };
   learn.hooks.beforeFit.tap(tap, () => {
     Object.assign(learn, counters);
+    restoreModelState();
     // The optimizer last: plugins such as one-cycle read the fit's lr from the hypers in their beforeFit.
     try {
       learn.opt.loadStateDict(optimizerState);
@@ -62,9 +76,10 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
       if (!pending || learn.epoch !== p.epochsDone) return;
       pending = false;
       const skip = p.trainDone ? learn.dls.train.length : p.trainBatchesDone;
-      learn.dl = skipFirst(learn.dls.train, skip);
+      learn.dl = skipFirst(learn.dls.train, skip, trainStarted);
       learn.pctTrain = p.pctTrain;
       getProgress(learn).trainBatchesDone = skip;
+      restoreModelState();
     });
   }
   learn.log(

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { TapfitError, type Learner, type SaveOptions } from '../../plugin-sdk/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { encodeCheckpoint, StateEncoder, type StoredTensor, type TypedArray } from './format.ts';
+import { describeSetup } from './compat.ts';
 import type { Manifest, WeightEntry } from './manifest.ts';
-import { getProgress, type FitProgress } from './progress.ts';
+import { getProgress, modelStateToResume, type FitProgress } from './progress.ts';
 
 const { version } = createRequire(import.meta.url)('tapfit/package.json') as { version: string };
 
@@ -49,6 +50,7 @@ export function captureCheckpoint(learn: Learner, options: SaveOptions & { progr
   const model = {
     parameters: weightEntries('model.parameters', learn.model.parameters(), tensors),
     buffers: weightEntries('model.buffers', learn.model.buffers?.() ?? [], tensors),
+    state: capture('the model stateDict()', () => modelStateToResume(learn)),
   };
   const plugins: Record<string, unknown> = {};
   for (const p of learn.plugins) {
@@ -59,6 +61,7 @@ export function captureCheckpoint(learn: Learner, options: SaveOptions & { progr
     savedAt: new Date().toISOString(),
     backend: learn.backend,
     model,
+    setup: describeSetup(learn),
     optimizer: options.withOpt === false ? undefined : capture('the optimizer stateDict()', () => learn.opt.stateDict()),
     plugins,
     data: {

@@ -58,6 +58,7 @@ function buildProgram(io: CliIO, result: { code: number; debug: boolean }): Comm
     .option('--lr <x>', 'override fit.lr', positiveNumber)
     .option('-o, --output <dir>', 'where to write history.json (default: the config\'s `output`, or ./out beside the config)')
     .option('--resume [dir]', 'continue from the last checkpoint (default folder: save-model\'s dir, else <output>/checkpoints); Ctrl-C writes one there and exits 130')
+    .option('--weights-only', 'with --resume: take only the model weights from the checkpoint and train from the start (another optimizer, plugins or data are fine)')
     .option('-q, --quiet', 'no progress bars, tables or plugin messages')
     .option('--dashboard [port]', 'show training live in the browser (http://127.0.0.1:<port>/, default a free port)', port)
     .option('--no-plots', 'do not write the loss, metrics and schedule plots (PNG) beside history.json')

@@ -5,6 +5,7 @@ import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { importUrl } from '../plugin-host/import-url.ts';
 import { ConfigError, displayPath, errorSummary } from './errors.ts';
 import { validateConfig } from './validate.ts';
+import { boundedYamlLoader } from './yaml.ts';
 import type { ResolvedConfig } from './schema.ts';
 
 export const MODULE_NAME = 'tapfit';
@@ -75,7 +76,7 @@ function explorer() {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'project',
     cache: false,
-    loaders: { ...defaultLoaders, '.js': importLoader, '.cjs': importLoader, '.mjs': importLoader, '.ts': importLoader },
+    loaders: { ...defaultLoaders, '.yaml': boundedYamlLoader, '.yml': boundedYamlLoader, noExt: boundedYamlLoader, '.js': importLoader, '.cjs': importLoader, '.mjs': importLoader, '.ts': importLoader },
   });
 }
 

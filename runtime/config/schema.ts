@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LR } from '../fit/check-args.ts';
 
 /** `{ error: 'expected …' }`: every leaf names what it expects, so a message reads `key: expected X, got Y`. */
 const expecting = (what: string) => ({ error: `expected ${what}` });
@@ -6,6 +7,8 @@ const expecting = (what: string) => ({ error: `expected ${what}` });
 const positiveInt = (what = 'a positive integer') => z.number(expecting(what)).int(expecting(what)).positive(expecting(what));
 const positiveNumber = (what = 'a positive number') => z.number(expecting(what)).positive(expecting(what)).finite(expecting(what));
 const fraction = (what = 'a number in [0, 1]') => z.number(expecting(what)).min(0, expecting(what)).max(1, expecting(what));
+/** A learning rate: > 0 and ≤ MAX_LR (a larger one is a typo, see check-args.ts). */
+const learningRate = () => positiveNumber().max(MAX_LR, expecting(`a learning rate ≤ ${MAX_LR}`));
 const nonNegative = (what = 'a number ≥ 0') => z.number(expecting(what)).min(0, expecting(what)).finite(expecting(what));
 
 /** A plugin object or factory put straight into a JS/TS config. */
@@ -53,7 +56,7 @@ const optimizerSpec = z.union(
 );
 
 const common = {
-  lr: positiveNumber().optional(),
+  lr: learningRate().optional(),
   wd: nonNegative().optional(),
 };
 
@@ -114,8 +117,8 @@ export const configSchema = z.strictObject(
     fit: fitWithDefault.default({ method: 'oneCycle', epochs: 1 }),
     lrFind: z
       .strictObject({
-        startLr: positiveNumber().optional(),
-        endLr: positiveNumber().optional(),
+        startLr: learningRate().optional(),
+        endLr: learningRate().optional(),
         numIt: positiveInt().optional(),
         stopDiv: z.boolean(expecting('true or false')).optional(),
       })

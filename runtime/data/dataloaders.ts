@@ -21,6 +21,7 @@ export class TensorDataLoader implements DataLoader {
   constructor(readonly tensors: readonly tf.Tensor[], options: LoaderOptions = {}) {
     if (tensors.length === 0) throw new TapfitError('E_DATA', 'a data loader needs at least one tensor');
     this.nItems = tensors[0].shape[0];
+    if (!(this.nItems >= 1)) throw new TapfitError('E_DATA', `a data loader needs at least one item, got tensors of shape [${tensors[0].shape}]`);
     for (const t of tensors) {
       if (t.shape[0] !== this.nItems) {
         throw new TapfitError('E_DATA', `all tensors of a data loader must have the same first dimension: got ${tensors.map((x) => x.shape[0]).join(' vs ')}`);
@@ -29,6 +30,7 @@ export class TensorDataLoader implements DataLoader {
     this.batchSize = options.batchSize ?? 64;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new TapfitError('E_DATA', `batchSize must be a positive integer, got ${this.batchSize}`);
     this.shuffle = options.shuffle ?? false;
+    if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new TapfitError('E_DATA', `seed must be an integer, got ${options.seed}`);
     this.rng = new Rng(options.seed ?? 42);
   }
 

@@ -20,6 +20,9 @@ const PIXELS = 28 * 28;
 export function mnistArrays(options: { nTrain?: number; nValid?: number; seed?: number } = {}) {
   const nTrain = options.nTrain ?? 2000;
   const nValid = options.nValid ?? 1000;
+  for (const [key, n] of [['nTrain', nTrain], ['nValid', nValid]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new TapfitError('E_DATA', `mnist: ${key} must be a positive integer, got ${n}`);
+  }
   const digits = createRequire(import.meta.url)('mnist') as MnistDigit[];
   const perTrain = Math.ceil(nTrain / 10);
   const perValid = Math.ceil(nValid / 10);

@@ -1,3 +1,4 @@
+import { checkCount, checkLr } from './check-args.ts';
 import { TapfitError, type LrPoint } from '../../plugin-sdk/index.ts';
 import type { Trainable } from '../../plugin-sdk/index.ts';
 import { SUGGESTIONS, type SuggestFn, type SuggestionName } from './suggestions.ts';
@@ -31,6 +32,10 @@ export interface SuggestedLrs extends Record<SuggestionName, number> {
  */
 export async function lrFind(learn: Trainable, options: LrFindOptions = {}): Promise<SuggestedLrs> {
   const { startLr = 1e-7, endLr = 10, numIt = 100, stopDiv = true } = options;
+  checkLr('startLr', startLr);
+  checkLr('endLr', endLr);
+  checkCount('numIt', numIt);
+  if (!(endLr > startLr)) throw new TapfitError('E_CONFIG', `endLr: expected a learning rate above startLr (${startLr}), got ${endLr}`);
   const recorder = learn.recorder;
   if (!recorder) throw new TapfitError('E_CONFIG', 'lrFind needs the "recorder" plugin (it is loaded by default)');
   const nEpoch = Math.floor(numIt / learn.dls.train.length) + 1;

@@ -3,11 +3,11 @@ import {
   combineScheds,
   oneCycleScheds,
   schedCos,
-  TapfitError,
   type HyperSlice,
   type Schedule,
 } from '../../plugin-sdk/index.ts';
 import type { FitOptions, Trainable } from '../../plugin-sdk/index.ts';
+import { checkCount, checkFraction, checkLrSpec, checkMoms, checkPositive } from './check-args.ts';
 
 /** A learning rate: one for all groups, one per group, or fastai's `slice(start, end)` across groups. */
 export type LrSpec = number | readonly number[] | HyperSlice;
@@ -39,6 +39,15 @@ export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'pctStart' | '
   div?: number;
 }
 
+/** A fit variant's arguments, checked before any hyper-parameter is set. */
+function checkVariant(nEpoch: number, lr: LrSpec | undefined, o: { div?: number; divFinal?: number; pctStart?: number }): void {
+  checkCount('nEpoch', nEpoch);
+  checkLrSpec('lr', lr);
+  if (o.div !== undefined) checkPositive('div', o.div);
+  if (o.divFinal !== undefined) checkPositive('divFinal', o.divFinal);
+  if (o.pctStart !== undefined) checkFraction('pctStart', o.pctStart);
+}
+
 /** Sets `lr` on the optimizer (expanding a slice) and returns the per-group values, as fastai's fit variants do. */
 function groupLrs(learn: Trainable, lr: LrSpec | undefined): number[] {
   learn.opt.setHyper('lr', lr ?? learn.lr);
@@ -58,15 +67,18 @@ function fitScheduled(learn: Trainable, nEpoch: number, scheds: Record<string, S
  * fastai's `fit_one_cycle`: lr from `lrMax/div` up to `lrMax` (cosine) over `pctStart` of the iterations,
  * then down to `lrMax/divFinal`; momentum `moms[0] → moms[1] → moms[2]`.
  */
-export function fitOneCycle(learn: Trainable, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
+export async function fitOneCycle(learn: Trainable, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
   const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = learn.moms, ...fitOptions } = options;
+  checkVariant(nEpoch, lrMax, { div, divFinal, pctStart });
+  checkMoms('moms', moms);
   const scheds = oneCycleScheds(groupLrs(learn, lrMax), { div, divFinal, pctStart, moms });
   return fitScheduled(learn, nEpoch, scheds, fitOptions);
 }
 
 /** fastai's `fit_flat_cos`: lr flat at `lr` for `pctStart` of the iterations, then cosine down to `lr/divFinal`. */
-export function fitFlatCos(learn: Trainable, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
+export async function fitFlatCos(learn: Trainable, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
   const { divFinal = 1e5, pctStart = 0.75, ...fitOptions } = options;
+  checkVariant(nEpoch, lr, { divFinal, pctStart });
   const lrs = groupLrs(learn, lr);
   return fitScheduled(learn, nEpoch, { lr: combinedCos(pctStart, perGroup(lrs), perGroup(lrs), divided(lrs, divFinal)) }, fitOptions);
 }
@@ -76,9 +88,12 @@ export function fitFlatCos(learn: Trainable, nEpoch: number, lr?: LrSpec, option
  * `cycleMult` times longer than the one before; `⌊cycleLen·(cycleMult^nCycles − 1)/(cycleMult − 1)⌋`
  * epochs in all. (fastai divides by zero for `cycleMult = 1`; here that is `nCycles·cycleLen` epochs.)
  */
-export function fitSgdr(learn: Trainable, nCycles: number, cycleLen: number, lrMax?: LrSpec, options: FitSgdrOptions = {}): Promise<void> {
+export async function fitSgdr(learn: Trainable, nCycles: number, cycleLen: number, lrMax?: LrSpec, options: FitSgdrOptions = {}): Promise<void> {
   const { cycleMult = 2, ...fitOptions } = options;
-  if (!(nCycles >= 1 && cycleLen > 0)) throw new TapfitError('E_CONFIG', `fitSgdr needs nCycles ≥ 1 and cycleLen > 0 (got ${nCycles}, ${cycleLen})`);
+  checkCount('nCycles', nCycles);
+  checkCount('cycleLen', cycleLen);
+  checkCount('cycleMult', cycleMult);
+  checkLrSpec('lrMax', lrMax);
   const nEpoch = cycleMult === 1 ? nCycles * cycleLen : Math.floor((cycleLen * (cycleMult ** nCycles - 1)) / (cycleMult - 1));
   const pcts = Array.from({ length: nCycles }, (_, i) => (cycleLen * cycleMult ** i) / nEpoch);
   const top = perGroup(groupLrs(learn, lrMax));
@@ -93,6 +108,11 @@ export function fitSgdr(learn: Trainable, nCycles: number, cycleLen: number, lrM
  */
 export async function fineTune(learn: Trainable, epochs: number, baseLr = 2e-3, options: FineTuneOptions = {}): Promise<void> {
   const { freezeEpochs = 1, lrMult = 100, pctStart = 0.3, div = 5, ...rest } = options;
+  checkCount('epochs', epochs);
+  checkCount('freezeEpochs', freezeEpochs);
+  checkLrSpec('baseLr', baseLr);
+  checkPositive('lrMult', lrMult);
+  checkVariant(epochs, undefined, { div, pctStart });
   freezeTo(learn, -1);
   await fitOneCycle(learn, freezeEpochs, { end: baseLr }, { ...rest, pctStart: 0.99 });
   const lr = baseLr / 2;

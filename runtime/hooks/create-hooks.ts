@@ -14,9 +14,14 @@ import {
  * it names the tap and the event; Cancel errors pass through untouched, as in fastai.
  */
 function siteOf(learn: LearnerView, plugin: string, event: string) {
-  if (event === 'afterCreate') return { plugin, event }; // before any fit: no epoch or batch to name
+  // Before any fit, or at the fit's own level: no epoch or batch to name (the counters would be stale ones).
+  if (event === 'afterCreate' || FIT_LEVEL.has(event)) return { plugin, event };
+  // At an epoch's or a phase's edge, the batch counter belongs to another phase: name the epoch only.
+  if (!BATCH_LEVEL.has(event)) return { plugin, event, epoch: learn.epoch };
   return { plugin, event, epoch: learn.epoch, iter: learn.iter, training: learn.training };
 }
+const FIT_LEVEL: ReadonlySet<string> = new Set(['beforeFit', 'afterFit', 'afterCancelFit']);
+const BATCH_LEVEL: ReadonlySet<string> = new Set(BATCH_EVENTS);
 function wrapError(error: unknown, learn: LearnerView, plugin: string, event: string): unknown {
   if (error instanceof CancelError || error instanceof PluginError) return error;
   return new PluginError(siteOf(learn, plugin, event), error);

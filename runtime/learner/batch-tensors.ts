@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CancelBackwardError, type Pred } from '../../plugin-sdk/index.ts';
+import { lossGradCleared } from './check-learner.ts';
 
 /** The learner's per-batch fields: what a batch's tensors are reachable through. */
 export interface BatchFields {
@@ -77,7 +78,10 @@ export class BatchTensors {
         if (error instanceof CancelBackwardError) cancelled = true;
         else failure = { error };
       }
-      return fields.lossGrad!;
+      if (fields.lossGrad) return fields.lossGrad;
+      // tfjs would throw past its own tape (leaking what the forward pass made): fail after it, like any error here.
+      failure ??= { error: lossGradCleared() };
+      return tf.scalar(0);
     };
     const vars = this.trainable;
     vars.length = 0;

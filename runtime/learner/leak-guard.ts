@@ -28,11 +28,11 @@ const LEARNER = 'learner';
 
 /**
  * `fit(…, { checkLeaks: true })`: a fit must not grow `tf.memory().numTensors` from one epoch to the next.
- * The guard labels every tensor created during the first two epochs with where it was made (the plugin and
- * event running, or "after event X" for the learner's own code) and keeps the labels of those still alive.
- * If the count grew over the second epoch, the fit stops and `check()` names the event (and plugin) whose
- * tensors were left undisposed. The first epoch is the baseline: optimizer state and other one-off
- * allocations happen there. Fits of one epoch are not checked.
+ * The guard labels every tensor created during the fit with where it was made (the plugin and event running,
+ * or "after event X" for the learner's own code) and keeps the labels of those still alive. At the end of every
+ * epoch after the first it compares the count with the epoch before; if it grew, the fit stops at the next
+ * epoch's start and `check()` names the event (and plugin) whose tensors were left undisposed. The first epoch
+ * is the baseline: optimizer state and other one-off allocations happen there. Fits of one epoch are not checked.
  */
 export function guardLeaks(learn: LearnerView): LeakGuard {
   if (guardActive) return { check() {}, dispose() {} }; // a fit inside a fit: the outer guard watches
@@ -59,29 +59,32 @@ export function guardLeaks(learn: LearnerView): LeakGuard {
     live.clear();
   };
 
-  let firstEpoch: number | null = null;
   let lastEpochEnded: number | null = null;
-  let baseline: { labels: Map<string, number>; total: number } | null = null;
+  /** The census at the end of the last epoch checked, and that epoch. */
+  let baseline: { labels: Map<string, number>; total: number; epoch: number } | null = null;
   let report: string | null = null;
   const census = () => {
     const labels = new Map<string, number>();
     for (const label of live.values()) labels.set(label, (labels.get(label) ?? 0) + 1);
     return { labels, total: tf.memory().numTensors };
   };
-  const compare = () => {
+  /** At the end of each epoch after the first: compare with the end of the one before, then move on. */
+  const endOfEpoch = (epoch: number) => {
     const now = census();
-    unpatch();
-    if (!baseline || now.total <= baseline.total) return;
-    report = describe(baseline, now, (firstEpoch ?? 0) + 1);
+    if (baseline && now.total > baseline.total) {
+      report = describe(baseline, now, epoch);
+      unpatch();
+      return;
+    }
+    baseline = { ...now, epoch };
   };
   const onCall = (event: EventName) => {
     if (!patched) return;
     if (event === 'afterEpoch') lastEpochEnded = learn.epoch;
-    else if (event === 'beforeEpoch') {
-      if (firstEpoch === null) firstEpoch = learn.epoch;
-      else if (learn.epoch === firstEpoch + 1) baseline = census();
-      else if (learn.epoch === firstEpoch + 2) compare();
-    } else if (event === 'afterFit' && baseline && lastEpochEnded === firstEpoch! + 1) compare();
+    // Counted at the next epoch's start (or the fit's end), after every afterEpoch tap has run.
+    else if ((event === 'beforeEpoch' || event === 'afterFit') && lastEpochEnded !== null && lastEpochEnded !== baseline?.epoch) {
+      endOfEpoch(lastEpochEnded);
+    }
   };
 
   // The interceptors and the stop tap belong to the guard: `dispose` removes them together.

@@ -35,7 +35,9 @@ import { ActivePlugins } from '../plugin-host/active-plugins.ts';
 import { loadRequest } from '../plugin-host/plugin-set.ts';
 import type { DanglingReference } from '../plugin-host/resolve-order.ts';
 import { explainHooks } from '../plugin-host/tap-plugins.ts';
+import { LabelCheck } from '../data/check-labels.ts';
 import { BatchTensors } from './batch-tensors.ts';
+import { checkCreateOptions, checkFitArgs } from './check-learner.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
 import { resolveParts, type LearnerOptions, type LearnerParts } from './parts.ts';
 
@@ -99,6 +101,8 @@ export class Learner implements Trainable {
 
   private readonly active: ActivePlugins;
   private readonly tensors = new BatchTensors();
+  /** Labels are checked against the model's classes on the first batch of each phase of a fit. */
+  private readonly labelCheck = new LabelCheck();
   private readonly logger: (message: string) => void;
   private backendReported = false;
 
@@ -116,10 +120,16 @@ export class Learner implements Trainable {
 
   /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
   static async create(options: LearnerOptions): Promise<Learner> {
+    checkCreateOptions(options);
     const parts = await resolveParts(options);
     const learn = new Learner(parts, options);
     learn.active.setBase(parts.plugins);
-    await learn.fire('afterCreate');
+    try {
+      await learn.fire('afterCreate');
+    } catch (error) {
+      await learn.hooks.onError.promise(learn, error);
+      throw error;
+    }
     return learn;
   }
 
@@ -197,6 +207,8 @@ export class Learner implements Trainable {
   // ── the loop ──
   /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
   async fit(nEpoch: number, lr?: number | readonly number[], options: FitOptions = {}): Promise<void> {
+    checkFitArgs(this, nEpoch, lr, options.wd);
+    this.labelCheck.reset();
     const extra = await Promise.all((options.plugins ?? []).map((r) => loadRequest(r, this.baseDir)));
     this.active.beginFit(extra);
     let session: FitSession | undefined;
@@ -300,6 +312,7 @@ export class Learner implements Trainable {
       this.fire('afterPred');
       this.tensors.holdForward(this);
       if (this.yb.length === 0) return;
+      this.labelCheck.check(this, this.lossFunc, this.pred, this.yb);
       this.loss = this.lossGrad = this.tensors.hold(this.lossOf(this.pred));
       this.fire('afterLoss');
     } finally {

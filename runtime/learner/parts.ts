@@ -6,6 +6,7 @@ import { resolveMetric, type MetricSpec } from '../metrics.ts';
 import { toModule } from '../models/layers-module.ts';
 import { resolveOptimizer, type OptimizerSpec } from '../optimizer/index.ts';
 import { assemblePlugins } from '../plugin-host/plugin-set.ts';
+import { checkTrainable } from './check-learner.ts';
 
 export interface LearnerOptions {
   model: Module | tf.LayersModel;
@@ -55,6 +56,7 @@ export interface LearnerParts {
 export async function resolveParts(options: LearnerOptions): Promise<LearnerParts> {
   const backend = await initBackend(options.backend ?? 'auto');
   const model = toModule(options.model);
+  checkTrainable(model.parameters(), 'model');
   const groups = options.splitter?.(model) ?? model.paramGroups?.() ?? [model.parameters()];
   const hypers = { lr: options.lr ?? 1e-3, ...(options.wd === undefined ? {} : { wd: options.wd }) };
   const opt = await resolveOptimizer(options.optimizer ?? 'adam', groups, hypers, {

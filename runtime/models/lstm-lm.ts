@@ -24,6 +24,14 @@ export interface LstmState {
   c: tf.Tensor2D;
 }
 
+/** `LstmLM.stateDict()`: the hidden state per layer ((nHidden × batch) values each), and the dropout counter. */
+export interface LstmLmState {
+  batchSize: number | null;
+  nDropouts: number;
+  h: Float32Array[] | null;
+  c: Float32Array[] | null;
+}
+
 interface LstmLayer {
   /** Input-to-gates weights (4H × in), PyTorch's `weight_ih`: gates in the order [input, forget, cell, output]. */
   wIh: tf.Variable;
@@ -188,6 +196,45 @@ export class LstmLM implements Module {
   /** The hidden state per layer, (nHidden × batch) each, that the next batch starts from; `null` before the first batch. */
   get state(): readonly LstmState[] | null {
     return this.hidden;
+  }
+
+  /**
+   * What an exact resume needs besides the weights: the hidden state the next batch starts from (read from
+   * the device: one small read per checkpoint) and how many dropout masks were drawn (their seeds follow it).
+   */
+  stateDict(): LstmLmState {
+    const read = (t: tf.Tensor) => (t.dataSync() as Float32Array).slice();
+    return {
+      batchSize: this.batchSize,
+      nDropouts: this.nDropouts,
+      h: this.hidden?.map((s) => read(s.h)) ?? null,
+      c: this.hidden?.map((s) => read(s.c)) ?? null,
+    };
+  }
+
+  loadStateDict(state: unknown): void {
+    const s = state as Partial<LstmLmState> | null;
+    const bs = s?.batchSize;
+    const size = (a: unknown) => (a instanceof Float32Array ? a.length : -1);
+    const valid =
+      typeof s?.nDropouts === 'number' &&
+      (bs === null ||
+        (typeof bs === 'number' &&
+          Array.isArray(s.h) &&
+          Array.isArray(s.c) &&
+          s.h.length === this.nLayers &&
+          s.c.length === this.nLayers &&
+          [...s.h, ...s.c].every((a) => size(a) === this.nHidden * bs)));
+    if (!valid) throw new TapfitError('E_CHECKPOINT', `LstmLM: the saved state does not fit this model (${this.nLayers} layers of ${this.nHidden} units)`);
+    this.disposeState();
+    this.nDropouts = s!.nDropouts!;
+    this.batchSize = bs ?? null;
+    if (bs == null) return;
+    const H = this.nHidden;
+    this.hidden = s!.h!.map((h, l) => ({
+      h: tf.keep(tf.tensor2d(h, [H, bs])),
+      c: tf.keep(tf.tensor2d(s!.c![l], [H, bs])),
+    }));
   }
 
   /** Zero the hidden state (fastai's `reset`): the next batch starts from scratch. */

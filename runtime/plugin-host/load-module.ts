@@ -6,7 +6,26 @@ import { importUrl } from './import-url.ts';
 import { registry, type RegistryKind } from './registry.ts';
 
 export function isPathSpecifier(spec: string): boolean {
-  return spec.startsWith('.') || path.isAbsolute(spec) || spec.startsWith('file:');
+  return spec.startsWith('.') || path.isAbsolute(spec);
+}
+
+/** `data:`, `http:`, `file:`, `node:`, …: a URL scheme (a Windows drive, `C:\\`, is caught as a path first). */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+/** An npm package name, scoped or not, with an optional subpath (`tapfit-plugin-x`, `@me/plugins/lr`). */
+const PACKAGE_NAME = /^(@[a-z0-9~][\w.~-]*\/)?[a-z0-9~][\w.~-]*(\/[\w.~@-]+)*$/i;
+
+/**
+ * Modules are named by a built-in name, a package name or a file path, nothing else: a config file is data, and a
+ * `data:text/javascript,…` or `https://…` specifier in it would run code that is in no file of the project.
+ */
+export function checkSpecifier(spec: string): void {
+  if (isPathSpecifier(spec)) return;
+  if (URL_SCHEME.test(spec)) {
+    throw new TapfitError('E_PLUGIN_LOAD', `"${spec.slice(0, 60)}" is a URL; a module is named by a built-in name, a package name or a file path (./x.ts, /abs/x.js), not a URL`);
+  }
+  if (!PACKAGE_NAME.test(spec)) {
+    throw new TapfitError('E_PLUGIN_LOAD', `"${spec.slice(0, 60)}" is neither a package name nor a file path (start a relative path with ./)`);
+  }
 }
 
 /**
@@ -28,7 +47,7 @@ export async function loadModule(spec: string, kind: RegistryKind, baseDir: stri
 
 /** The URL `import()` loads for a file path (relative to `baseDir`) or a package name (resolved from `baseDir`). */
 export function moduleUrl(spec: string, baseDir: string): string {
-  if (spec.startsWith('file:')) return spec;
+  checkSpecifier(spec);
   if (isPathSpecifier(spec)) return pathToFileURL(path.resolve(baseDir, spec)).href;
   try {
     return pathToFileURL(createRequire(path.join(baseDir, 'noop.js')).resolve(spec)).href;

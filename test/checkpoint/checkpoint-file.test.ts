@@ -176,7 +176,7 @@ describe('bad checkpoints are refused and leave the learner unchanged', () => {
     const a = await trained();
     const file = await a.save(path.join(work, 'shape'));
     const wide = await makeLearner({ out: 3 });
-    await expectRefused(wide, file, /model parameter 0 \(".*"\) has shape \[2, 3\] but the checkpoint's .* has \[2, 1\]: it was saved from a different model/);
+    await expectRefused(wide, file, /model parameter 0 \(".*"\) has shape \[2, 3\] but the checkpoint's .* has \[2, 1\]/);
   });
 
   it('missing optimizer state (unless loading without it)', async () => {
@@ -217,7 +217,7 @@ describe('bad checkpoints are refused and leave the learner unchanged', () => {
   it('not a checkpoint at all, and a missing file', async () => {
     const file = path.join(work, 'junk.tapfit');
     writeFileSync(file, 'x'.repeat(100));
-    await expectRefused(await trained(), file, /truncated or not a checkpoint/);
+    await expectRefused(await trained(), file, /not a checkpoint/);
     await expectRefused(await trained(), path.join(work, 'nothing-here.tapfit'), /no checkpoint there/);
   });
 
@@ -267,6 +267,19 @@ describe('atomic writes', () => {
     await expect(learn.save(file)).rejects.toThrow(/plugin "flaky" stateDict\(\) failed: disk says no/);
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(['last.tapfit']);
+  });
+
+  it('a write removes the temporary files that killed writers left behind, not those of live processes', () => {
+    const dir = path.join(work, 'stray');
+    const file = path.join(dir, 'last.tapfit');
+    writeFileAtomic(file, new Uint8Array([1]));
+    // pid 2^22 + 1 is above Linux's largest pid (4194304): no such process
+    const dead = `.last.tapfit.${2 ** 22 + 1}.1700000000000.tmp`;
+    const live = `.last.tapfit.${process.ppid}.1700000000000.tmp`;
+    const other = `.best.tapfit.${2 ** 22 + 1}.1700000000000.tmp`;
+    for (const f of [dead, live, other]) writeFileSync(path.join(dir, f), 'x'.repeat(100));
+    writeFileAtomic(file, new Uint8Array([2]));
+    expect(readdirSync(dir).sort()).toEqual([other, live, 'last.tapfit'].sort());
   });
 
   it('writeFileAtomic replaces the content whole and creates folders', () => {

@@ -79,6 +79,20 @@ describe('resume, in process', () => {
     expect(state(again)).toEqual(ref);
   });
 
+  it('interrupted after the last training batch of an epoch: the next epoch draws the same shuffled order', async () => {
+    const ref = await reference();
+    const dir = path.join(work, 'last-batch');
+    const learn = await makeLearner(plugins(dir));
+    const stop = installInterruptHandler(learn, dir, { log: () => {} });
+    const trigger: Plugin = { name: 'trigger', afterBatch: (l) => { if (l.epoch === 1 && l.training && l.iter === 3) stop.request(); } };
+    await learn.fitOneCycle(3, 0.05, { plugins: [trigger] });
+    expect(stop.finish()).toBe(130);
+    expect(readCheckpoint(dir).manifest.progress).toMatchObject({ epochsDone: 1, trainDone: false, trainBatchesDone: 4 });
+    const again = await makeLearner(plugins(dir));
+    await again.fitOneCycle(3, 0.05, { resume: dir });
+    expect(state(again)).toEqual(ref);
+  });
+
   it('resuming a finished fit trains nothing more', async () => {
     const dir = path.join(work, 'done');
     const learn = await makeLearner(plugins(dir));

@@ -9,6 +9,13 @@ const FIX = path.resolve('test/fixtures/configs');
 const plugin = (name: string) => path.join(FIX, 'plugins', `${name}.ts`);
 const ok = { model: 'mnist-mlp', data: ['mnist', { nTrain: 20, nValid: 10 }] };
 
+/** "Billion laughs": 9 levels of 9 aliases, 9^9 strings once expanded. */
+function aliasBomb(): string {
+  const lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i < 9; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]`);
+  return `${lines.join('\n')}\nmodel: mnist-mlp\ndata: mnist\n`;
+}
+
 interface BadCase {
   name: string;
   /** File name inside the temp folder, and its content (an object is written as JSON). */
@@ -20,6 +27,8 @@ interface BadCase {
   says: RegExp;
   /** Pass this as --config instead of the file (for unreadable paths). */
   configArg?: string;
+  /** Refused within this time (the alias bomb took 34 s and 2.3 GB before the bound). */
+  withinMs?: number;
 }
 
 const CASES: BadCase[] = [
@@ -68,6 +77,10 @@ const CASES: BadCase[] = [
   { name: 'strict given as a string', file: 'strict-type.json', content: { ...ok, strict: 'yes' }, key: 'strict', says: /^expected true or false, got "yes"$/ },
   { name: 'empty file', file: 'empty.json', content: '', key: '', says: /the file is empty/ },
   { name: 'unreadable file (a folder)', file: 'a-folder', key: '', says: /cannot read the file: it is not a regular file/, configArg: 'a-folder' },
+  { name: 'an lr too large to be meant', file: 'lr-huge.json', content: { ...ok, fit: { lr: 1e308, epochs: 1 } }, key: 'fit.lr', says: /^expected a learning rate ≤ 1000, got 1e\+308$/ },
+  { name: 'a hyper of an optimizer given as a string', file: 'hyper-string.json', content: { ...ok, optimizer: { steppers: ['sgd-step'], hypers: { lr: 'x' } } }, key: 'optimizer.hypers.lr', says: /^expected a number, a boolean, a number per group, or \{ start, end \}, got "x"$/ },
+  { name: 'a YAML alias bomb', file: 'bomb.yaml', content: aliasBomb(), key: '', says: /^cannot load the config: the YAML expands to more than 100,000 values through its aliases/, withinMs: 5000 },
+  { name: 'a YAML lrFind endLr of .inf', file: 'inf.yaml', content: 'model: mnist-mlp\ndata: mnist\nlrFind: { endLr: .inf }\n', key: 'lrFind.endLr', says: /expected a positive number, got Infinity/ },
   { name: 'file that does not exist', file: 'missing.json', key: '', says: /no such file/, configArg: 'missing.json' },
 ];
 
@@ -93,8 +106,10 @@ describe('invalid configs exit 2 with a message naming the file and the key', ()
     it(c.name, async () => {
       const cwd = c.configArg ? dir : path.join(dir, c.name.replace(/\W+/g, '-'));
       const io = bufferIO(cwd);
+      const started = performance.now();
       const code = await main(['fit', '--quiet', '--config', c.configArg ?? c.file], io);
       expect(code, io.stderrText).toBe(2);
+      if (c.withinMs) expect(performance.now() - started).toBeLessThan(c.withinMs);
       expect(io.stdoutText).toBe('');
       const lines = io.stderrText.split('\n');
       expect(lines[0]).toBe('tapfit: invalid config');

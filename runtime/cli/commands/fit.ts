@@ -8,7 +8,7 @@ import { installInterruptHandler, resumeCommand, resumeNextFit } from '../../che
 import type { CheckpointProvider, Plugin, PluginRequest } from '../../../plugin-sdk/index.ts';
 import type { Learner } from '../../learner/learner.ts';
 import type { LoadedConfig } from '../../config/discover.ts';
-import { EXIT_OK, TrainingError } from '../errors.ts';
+import { EXIT_OK, TrainingError, UsageError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import { loadForCli, outputDir } from '../session.ts';
 
@@ -24,6 +24,8 @@ export interface FitFlags {
   dashboard?: boolean | number;
   /** `--no-plots` sets this false: no PNG charts beside history.json. */
   plots?: boolean;
+  /** With `resume`: load only the weights, then train a new fit. */
+  weightsOnly?: boolean;
 }
 
 /** `tapfit fit`: build the learner from the config, train, write `history.json`. */
@@ -48,7 +50,15 @@ async function fitAndWrite(learn: Learner, loaded: LoadedConfig, flags: FitFlags
   // Checkpoints go where save-model writes them, else beside the outputs; Ctrl-C saves one there (exit 130).
   const provider = learn.pluginWithRole<Plugin & Partial<CheckpointProvider>>('checkpoints');
   const checkpoints = provider?.checkpointFile ? path.dirname(path.resolve(learn.baseDir, provider.checkpointFile)) : path.join(out, 'checkpoints');
-  if (flags.resume) resumeNextFit(learn, flags.resume === true ? checkpoints : path.resolve(io.cwd, flags.resume));
+  if (flags.weightsOnly && !flags.resume) throw new UsageError('--weights-only needs --resume (the checkpoint to take the weights from)');
+  const from = flags.resume ? (flags.resume === true ? checkpoints : path.resolve(io.cwd, flags.resume)) : undefined;
+  if (from && flags.weightsOnly) {
+    try {
+      await learn.load(from, { weightsOnly: true });
+    } catch (error) {
+      throw new TrainingError('loading the weights failed', { cause: error });
+    }
+  } else if (from) resumeNextFit(learn, from);
   const interrupt = installInterruptHandler(learn, checkpoints, { resumeCommand: resumeCommand(process.argv, checkpoints), log: io.stderr });
   try {
     await runFit(learn, fit);
