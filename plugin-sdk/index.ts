@@ -16,3 +16,6 @@ export * from './did-you-mean.ts';
 export * from './option-problems.ts';
 export * from './charts.ts';
 export * from './line-chart.ts';
+export * from './param-schedule.ts';
+export * from './tensor-data.ts';
+export * from './snapshot.ts';

@@ -1,6 +1,7 @@
 import {
   combinedCos,
   combineScheds,
+  ONE_CYCLE_DEFAULTS,
   oneCycleScheds,
   schedCos,
   TapfitError,
@@ -8,6 +9,7 @@ import {
   type Schedule,
 } from '../../plugin-sdk/index.ts';
 import type { FitOptions, Learner } from '../learner/learner.ts';
+import { spreadHyper } from '../optimizer/spread-hyper.ts';
 
 /** A learning rate: one for all groups, one per group, or fastai's `slice(start, end)` across groups. */
 export type LrSpec = number | readonly number[] | HyperSlice;
@@ -39,10 +41,12 @@ export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'pctStart' | '
   div?: number;
 }
 
-/** Sets `lr` on the optimizer (expanding a slice) and returns the per-group values, as fastai's fit variants do. */
+/**
+ * The per-group values of `lr` (a slice expanded), which the schedules start from. fastai sets them on the
+ * optimizer first; here only the schedule sets `lr`, before every batch, so the fit needs no other write.
+ */
 function groupLrs(learn: Learner, lr: LrSpec | undefined): number[] {
-  learn.opt.setHyper('lr', lr ?? learn.lr);
-  return learn.opt.hypers.map((h) => h.lr);
+  return spreadHyper('lr', lr ?? learn.lr, learn.opt.hypers.length);
 }
 
 const perGroup = (lrs: readonly number[]) => (lrs.length === 1 ? lrs[0] : lrs);
@@ -59,14 +63,14 @@ function fitScheduled(learn: Learner, nEpoch: number, scheds: Record<string, Sch
  * then down to `lrMax/divFinal`; momentum `moms[0] → moms[1] → moms[2]`.
  */
 export function fitOneCycle(learn: Learner, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
-  const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = learn.moms, ...fitOptions } = options;
+  const { div, divFinal, pctStart, moms = learn.moms, ...fitOptions } = options;
   const scheds = oneCycleScheds(groupLrs(learn, lrMax), { div, divFinal, pctStart, moms });
   return fitScheduled(learn, nEpoch, scheds, fitOptions);
 }
 
 /** fastai's `fit_flat_cos`: lr flat at `lr` for `pctStart` of the iterations, then cosine down to `lr/divFinal`. */
 export function fitFlatCos(learn: Learner, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
-  const { divFinal = 1e5, pctStart = 0.75, ...fitOptions } = options;
+  const { divFinal = ONE_CYCLE_DEFAULTS.divFinal, pctStart = 0.75, ...fitOptions } = options;
   const lrs = groupLrs(learn, lr);
   return fitScheduled(learn, nEpoch, { lr: combinedCos(pctStart, perGroup(lrs), perGroup(lrs), divided(lrs, divFinal)) }, fitOptions);
 }
