@@ -101,6 +101,21 @@ describe('fitOneCycle (TC17)', () => {
     groupLrs.forEach((lrs, i) => (sched(i / 8) as number[]).forEach((v, g) => closeRel(lrs[g], v, 1e-9)));
   });
 
+  it('sets lr N + 1 times in a fit of N batches: once when the fit starts, then once before each training batch', async () => {
+    const learn = await tinyLearner(10, { splitter: (m) => m.parameters().map((p) => [p]) });
+    const lrWrites: unknown[] = [];
+    const setHyper = learn.opt.setHyper.bind(learn.opt);
+    learn.opt.setHyper = (name, value) => {
+      if (name === 'lr') lrWrites.push(value);
+      setHyper(name, value);
+    };
+    await learn.fitOneCycle(2, { start: 1e-3, end: 1e-2 });
+    expect(lrWrites).toHaveLength(2 * 10 + 1);
+    expect(lrWrites[0]).toBe(learn.lr); // Learner.fit's own write; the schedule overwrites it before the first step
+    const sched = combinedCos(0.25, [1e-3 / 25, 1e-2 / 25], [1e-3, 1e-2], [1e-3 / 1e5, 1e-2 / 1e5]);
+    lrWrites.slice(1).forEach((v, i) => expect(v).toEqual(sched(i / 20)));
+  });
+
   it("the 'one-cycle' plugin, loaded by name, schedules the same as fitOneCycle", async () => {
     const a = await tinyLearner(10);
     await a.fitOneCycle(1, 1e-2, { pctStart: 0.3 });
