@@ -19,3 +19,6 @@ export * from './line-chart.ts';
 export * from './param-schedule.ts';
 export * from './tensor-data.ts';
 export * from './snapshot.ts';
+export * from './interp.ts';
+export * from './stage.ts';
+export * from './metric-values.ts';

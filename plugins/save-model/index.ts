@@ -5,6 +5,7 @@ import {
   definePlugin,
   definePluginFactory,
   pyRepr,
+  STAGE,
   TapfitError,
   Tracker,
   trackerOptionsShape,
@@ -65,7 +66,7 @@ export default definePluginFactory({
       file: `${file}.tapfit`,
       apply(learn) {
         if (o.every !== 'epoch') return;
-        learn.hooks.afterEpoch.tapPromise({ name: 'save-model', stage: 1e9 }, async (l) => {
+        learn.hooks.afterEpoch.tapPromise({ name: 'save-model', stage: STAGE.last }, async (l) => {
           if (l.plugin('lr-finder')) return; // an LR finder run is not training: keep the last real checkpoint
           await checkpointMethods(l, 'save-model').save(path.resolve(l.baseDir, file));
         });

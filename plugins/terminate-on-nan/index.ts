@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CancelFitError, definePlugin, definePluginFactory, type Learner } from '../../plugin-sdk/index.ts';
+import { CancelFitError, definePlugin, definePluginFactory, snapshotWeights, type Learner, type WeightSnapshot } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /**
@@ -32,12 +31,12 @@ export default definePluginFactory({
       order: -9,
       runBefore: ['recorder'],
       restoreLast,
-      /** Weights from before the current step, taken only when its loss is already bad. */
-      saved: null as tf.Tensor[] | null,
+      /** Weights and buffers from before the current step, taken only when its loss is already bad. */
+      saved: null as WeightSnapshot | null,
       beforeStep(learn) {
         if (this.restoreLast && !isFiniteLoss(learn)) {
           this.dropSaved();
-          this.saved = learn.model.parameters().map((v) => tf.clone(v));
+          this.saved = snapshotWeights(learn);
         }
       },
       afterBatch(learn) {
@@ -46,7 +45,7 @@ export default definePluginFactory({
         const phase = learn.training ? 'training' : 'validation';
         let note = `terminate-on-nan: ${phase} loss is ${value} at epoch ${learn.epoch}, batch ${learn.iter}; training stopped`;
         if (this.saved) {
-          learn.model.parameters().forEach((v, i) => v.assign(this.saved![i]));
+          this.saved.restore(learn);
           note += ', weights restored from before that step';
         }
         this.dropSaved();
@@ -61,7 +60,7 @@ export default definePluginFactory({
         this.dropSaved();
       },
       dropSaved() {
-        if (this.saved) tf.dispose(this.saved);
+        this.saved?.dispose();
         this.saved = null;
       },
     }),
