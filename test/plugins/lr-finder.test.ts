@@ -37,7 +37,7 @@ describe('lr-finder (by hand, as a plugin of one fit)', () => {
   it('puts back the weights, the buffers and the optimizer (state and hypers), and frees its copies', async () => {
     const model = new LinearWithBuffer();
     const learn = await Learner.create({ model, dls: tinyData(4, 1, 2), lossFunc: 'mse', optimizer: 'adam', backend: 'cpu', quiet: true, plugins: [bumpBuffer] });
-    await learn.fit(1, 1e-2); // optimizer state to restore
+    await learn.fit(1); // optimizer state to restore (at learn.lr: the sweep's fit starts by setting it, as fastai's does)
     expect(model.counter.dataSync()[0]).toBe(4);
     const weights = model.parameters().map((p) => Array.from(p.dataSync()));
     const opt = JSON.stringify(learn.opt.stateDict());

@@ -6,7 +6,7 @@ import { tinyLm } from '../rnn/setup.ts';
 
 describe('rnn-outputs', () => {
   it("keeps the model's raw and dropped-out outputs for the batch and leaves only the logits in learn.pred", async () => {
-    const seen: { pred: number[]; raw: number[]; out: number[]; same: boolean[] }[] = [];
+    const seen: { xb: number[]; pred: number[]; raw: number[]; out: number[]; same: boolean[] }[] = [];
     let modelOutputs: tf.Tensor[] = [];
     const before = definePlugin({
       name: 'before-rnn-outputs',
@@ -20,6 +20,7 @@ describe('rnn-outputs', () => {
         const rnn = learn.plugin<RnnOutputs & { name: string }>('rnn-outputs')!;
         const pred = learn.pred as Pred;
         seen.push({
+          xb: [...learn.xb[0].shape],
           pred: [...(pred as tf.Tensor).shape],
           raw: [...rnn.rawOut!.shape],
           out: [...rnn.out!.shape],
@@ -31,9 +32,10 @@ describe('rnn-outputs', () => {
     await learn.fit(1);
     expect(seen).toHaveLength(4); // 3 training and 1 validation batches
     for (const s of seen) {
-      expect(s.pred).toEqual([4, 5, 13]);
-      expect(s.raw).toEqual([4, 5, 8]);
-      expect(s.out).toEqual([4, 5, 8]);
+      expect(s.xb).toHaveLength(2); // batch × seq tokens
+      expect(s.pred).toEqual([...s.xb, 13]); // vocabulary
+      expect(s.raw).toEqual([...s.xb, 8]); // hidden size of the last layer
+      expect(s.out).toEqual([...s.xb, 8]);
       expect(s.same).toEqual([true, true, true]);
     }
     const rnn = learn.plugin<RnnOutputs & { name: string }>('rnn-outputs')!;
