@@ -23,7 +23,7 @@ import { accuracy } from '../runtime/metrics.ts';
 import { mnistCnn } from '../runtime/models/mnist.ts';
 import { loadPlugin } from '../runtime/plugins/load-plugins.ts';
 import { registry } from '../runtime/plugins/registry.ts';
-import { schedCos } from '../runtime/schedules.ts';
+import { schedCos } from '../plugin-sdk/index.ts';
 import { cnnFlops, matMulGflops } from './flops.ts';
 import { gatherDls } from './gather-loader.ts';
 import { QUICK, alternate, clockMs, fmtDelta, fmtMs, fmtRatio, median, pairedRatio, spreadPct, table, type BenchResult, type Contender, type Goal } from './harness.ts';

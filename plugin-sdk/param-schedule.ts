@@ -5,7 +5,7 @@ import type { Learner } from './types.ts';
 export type SchedulePosition = (learn: Learner) => number;
 
 /** fastai's `pct_train`: the fraction of the fit's training batches done so far. */
-export const pctTrain: SchedulePosition = (learn) => learn.pctTrain;
+const pctTrain: SchedulePosition = (learn) => learn.pctTrain;
 
 /** The state a scheduling plugin holds: its schedules, and the values they set. */
 export interface ParamScheduleState {
@@ -18,7 +18,7 @@ export interface ParamScheduleState {
 export interface ParamScheduleOptions {
   /** The schedules, or a function computing them when each fit starts (one-cycle reads the fit's lr there). */
   scheds: Readonly<Record<string, Schedule>> | ((learn: Learner) => Record<string, Schedule>);
-  /** Default {@link pctTrain}; the LR finder reads `trainIter / numIt`. */
+  /** Default: `learn.pctTrain`; the LR finder reads `trainIter / numIt`. */
   position?: SchedulePosition;
 }
 

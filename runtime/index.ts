@@ -28,6 +28,5 @@ export {
   type LoadedConfig,
 } from './config/index.ts';
 export * from '../plugin-sdk/index.ts';
-export * from './schedules.ts';
 export * from './fit/index.ts';
 export * from './optimizer/index.ts';

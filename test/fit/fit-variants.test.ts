@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Learner } from '../../runtime/learner/learner.ts';
-import { combinedCos, combineScheds, schedCos } from '../../runtime/schedules.ts';
+import { combinedCos, combineScheds, schedCos } from '../../plugin-sdk/index.ts';
 import { definePlugin, type Module, type Pred } from '../../plugin-sdk/index.ts';
 import { tinyData } from '../helpers/tiny.ts';
 import { closeRel, probe, tinyLearner } from '../helpers/schedules.ts';

@@ -9,7 +9,7 @@ import {
   schedNo,
   schedPoly,
   type Schedule,
-} from '../../runtime/schedules.ts';
+} from '../../plugin-sdk/index.ts';
 import * as tapfit from '../../runtime/index.ts';
 
 const POS = [0, 0.25, 0.5, 0.75, 1];
