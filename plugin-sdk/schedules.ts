@@ -95,9 +95,18 @@ export interface OneCycleOptions {
   moms?: readonly [number, number, number];
 }
 
-/** The `lr` and `mom` schedules of fastai's `fit_one_cycle`, for `lrMax` per group. */
+/** fastai's `fit_one_cycle` defaults, written once: `fitOneCycle`, the `one-cycle` plugin and `oneCycleScheds` read them. */
+export const ONE_CYCLE_DEFAULTS = {
+  div: 25,
+  divFinal: 1e5,
+  pctStart: 0.25,
+  moms: [0.95, 0.85, 0.95],
+} as const satisfies Required<OneCycleOptions>;
+
+/** The `lr` and `mom` schedules of fastai's `fit_one_cycle`, for `lrMax` per group; unset options take {@link ONE_CYCLE_DEFAULTS}. */
 export function oneCycleScheds(lrMax: readonly number[], options: OneCycleOptions = {}): Record<'lr' | 'mom', Schedule> {
-  const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = [0.95, 0.85, 0.95] } = options;
+  const d = ONE_CYCLE_DEFAULTS;
+  const { div = d.div, divFinal = d.divFinal, pctStart = d.pctStart, moms = d.moms } = options;
   const lrs = lrMax.length === 1 ? lrMax[0] : lrMax;
   const scale = (d: number) => (typeof lrs === 'number' ? lrs / d : lrs.map((x) => x / d));
   return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TapfitError } from './errors.ts';
+import { metricColumn } from './metric-values.ts';
 import type { Learner } from './types.ts';
 
 /** Options shared by every tracker plugin (`early-stopping`, `save-model`, `reduce-lr-on-plateau`). */
@@ -72,7 +73,7 @@ export class Tracker {
       throw new TapfitError('E_CONFIG', `${this.owner} reads the recorder's values, but the "recorder" plugin is not loaded`);
     }
     const names = recorder.metricNames.slice(1);
-    this.idx = names.indexOf(this.monitor);
+    this.idx = metricColumn(recorder.metricNames, this.monitor);
     if (this.idx < 0) {
       throw new TapfitError(
         'E_CONFIG',
@@ -115,6 +116,62 @@ export class Tracker {
     this.best = s.best;
     this.newBest = Boolean(s.newBest);
     this.resumed = true;
+  }
+}
+
+/** Options of a {@link PatienceTracker}: the tracker's, and how many epochs without improvement it waits. */
+export interface PatienceTrackerOptions extends TrackerOptions {
+  patience: number;
+}
+
+/** The part of a plugin's `stateDict()` a {@link PatienceTracker} owns. */
+export interface PatienceState {
+  tracker: TrackerState;
+  wait: number;
+}
+
+/**
+ * The skeleton `early-stopping` and `reduce-lr-on-plateau` share (fastai's `TrackerCallback` with a `wait`
+ * counter): `step(learn)` after each epoch says whether the monitored value improved, or whether `patience`
+ * epochs have passed without it. The plugin acts on `'exhausted'` (and resets `wait` if it goes on waiting).
+ */
+export class PatienceTracker extends Tracker {
+  readonly patience: number;
+  /** Epochs since the last improvement. */
+  wait = 0;
+
+  constructor(owner: string, options: PatienceTrackerOptions) {
+    super(owner, options);
+    this.patience = options.patience;
+  }
+
+  /** A fresh fit restarts the count; a resumed one (returns true) keeps it. */
+  override beforeFit(learn: Learner): boolean {
+    const resumed = super.beforeFit(learn);
+    if (!resumed) this.wait = 0;
+    return resumed;
+  }
+
+  /** fastai's `after_epoch` of the two callbacks: `'improved'` resets `wait`; else it counts, up to `patience`. */
+  step(learn: Learner): 'improved' | 'waiting' | 'exhausted' {
+    if (this.update(learn)) {
+      this.wait = 0;
+      return 'improved';
+    }
+    this.wait += 1;
+    return this.wait >= this.patience ? 'exhausted' : 'waiting';
+  }
+
+  patienceState(): PatienceState {
+    return { tracker: this.stateDict(), wait: this.wait };
+  }
+
+  /** Loads what {@link patienceState} saved, or fails naming the plugin. */
+  loadPatienceState(state: unknown): void {
+    const s = state as Partial<PatienceState> | null;
+    if (typeof s?.wait !== 'number') throw new TapfitError('E_CHECKPOINT', `${this.owner}: the saved state lacks "wait"`);
+    this.loadStateDict(s.tracker);
+    this.wait = s.wait;
   }
 }
 

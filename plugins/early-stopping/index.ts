@@ -1,15 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
   CancelFitError,
   definePlugin,
   definePluginFactory,
+  PatienceTracker,
   pyRepr,
-  TapfitError,
-  Tracker,
+  snapshotFromData,
+  snapshotWeights,
   trackerOptionsShape,
-  type Learner,
-  type TrackerState,
+  type PatienceState,
+  type TensorData,
+  type WeightSnapshot,
 } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
@@ -20,20 +21,10 @@ const options = z.object({
   restoreBest: z.boolean().default(false),
 });
 
-interface SavedTensor {
-  shape: number[];
-  values: Float32Array | Int32Array;
-}
-
-interface EarlyStoppingState {
-  tracker: TrackerState;
-  wait: number;
+interface EarlyStoppingState extends PatienceState {
   bestEpoch: number | null;
-  bestWeights: SavedTensor[] | null;
+  bestWeights: TensorData[] | null;
 }
-
-/** The model's weights and buffers, in a stable order. */
-const modelVariables = (learn: Learner) => [...learn.model.parameters(), ...(learn.model.buffers?.() ?? [])];
 
 /**
  * fastai's `EarlyStoppingCallback`: after each epoch, compares the monitored value (default `valid_loss`) with
@@ -50,12 +41,11 @@ export default definePluginFactory({
   options,
   description: 'stops training when the monitored metric stops improving',
   create: (o) => {
-    const tracker = new Tracker('early-stopping', o);
-    let wait = 0;
+    const tracker = new PatienceTracker('early-stopping', o);
     let bestEpoch: number | null = null;
-    let bestWeights: tf.Tensor[] | null = null;
+    let bestWeights: WeightSnapshot | null = null;
     const dropBest = () => {
-      for (const t of bestWeights ?? []) t.dispose();
+      bestWeights?.dispose();
       bestWeights = null;
     };
     return definePlugin({
@@ -64,11 +54,10 @@ export default definePluginFactory({
       runAfter: ['recorder'],
       tracker,
       get wait() {
-        return wait;
+        return tracker.wait;
       },
       beforeFit(learn) {
         if (tracker.beforeFit(learn)) return;
-        wait = 0;
         if (tracker.resetOnFit) {
           dropBest();
           bestEpoch = null;
@@ -76,25 +65,21 @@ export default definePluginFactory({
       },
       afterEpoch(learn) {
         if (!tracker.active) return;
-        if (tracker.update(learn)) {
-          wait = 0;
+        const step = tracker.step(learn);
+        if (step === 'improved') {
           bestEpoch = learn.epoch;
           if (o.restoreBest) {
             dropBest();
-            bestWeights = modelVariables(learn).map((v) => tf.clone(v));
+            bestWeights = snapshotWeights(learn);
           }
-          return;
-        }
-        wait += 1;
-        if (wait >= o.patience) {
-          learn.log(`No improvement since epoch ${learn.epoch - wait}: early stopping`);
+        } else if (step === 'exhausted') {
+          learn.log(`No improvement since epoch ${learn.epoch - tracker.wait}: early stopping`);
           throw new CancelFitError('early stopping');
         }
       },
       afterFit(learn) {
         if (tracker.active && o.restoreBest && bestWeights) {
-          const vars = modelVariables(learn);
-          bestWeights.forEach((t, i) => vars[i].assign(t));
+          bestWeights.restore(learn);
           learn.log(`Restored the weights of epoch ${bestEpoch} (${tracker.monitor}: ${pyRepr(tracker.best ?? Number.NaN)})`);
         }
         dropBest();
@@ -104,21 +89,14 @@ export default definePluginFactory({
         dropBest();
       },
       stateDict(): EarlyStoppingState {
-        return {
-          tracker: tracker.stateDict(),
-          wait,
-          bestEpoch,
-          bestWeights: bestWeights?.map((t) => ({ shape: [...t.shape], values: (t.dataSync() as Float32Array | Int32Array).slice() })) ?? null,
-        };
+        return { ...tracker.patienceState(), bestEpoch, bestWeights: bestWeights?.toData() ?? null };
       },
       loadStateDict(state: unknown) {
         const s = state as Partial<EarlyStoppingState> | null;
-        if (typeof s?.wait !== 'number') throw new TapfitError('E_CHECKPOINT', 'early-stopping: the saved state lacks "wait"');
-        tracker.loadStateDict(s.tracker);
-        wait = s.wait;
-        bestEpoch = s.bestEpoch ?? null;
+        tracker.loadPatienceState(s);
+        bestEpoch = s?.bestEpoch ?? null;
         dropBest();
-        bestWeights = s.bestWeights?.map((w) => tf.tensor(w.values, w.shape, w.values instanceof Int32Array ? 'int32' : 'float32')) ?? null;
+        bestWeights = s?.bestWeights ? snapshotFromData(s.bestWeights) : null;
       },
     });
   },

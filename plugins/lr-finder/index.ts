@@ -1,14 +1,14 @@
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
   CancelFitError,
   CancelValidateError,
   definePlugin,
   definePluginFactory,
+  paramSchedule,
   schedExp,
+  snapshotWeights,
   type Learner,
-  type OptimizerStateDict,
-  type Schedule,
+  type WeightSnapshot,
 } from '../../plugin-sdk/index.ts';
 
 const lr = z.union([z.number().positive(), z.array(z.number().positive()).nonempty()]);
@@ -19,11 +19,6 @@ const options = z.object({
   /** Stop once the smoothed loss exceeds 4× the best seen. */
   stopDiv: z.boolean().default(true),
 });
-
-interface Snapshot {
-  weights: { variable: tf.Variable; saved: tf.Tensor }[];
-  opt: OptimizerStateDict;
-}
 
 /**
  * fastai's `LRFinder`: training batch k uses `lr = startLr·(endLr/startLr)^(k/numIt)`; it stops after
@@ -40,28 +35,25 @@ export default definePluginFactory({
   name: 'lr-finder',
   options,
   description: 'exponential lr sweep that stops when the loss diverges, then restores the model and optimizer',
-  create: (o) =>
-    definePlugin({
+  create: (o) => {
+    const numIt = Math.max(o.numIt, 6);
+    // fastai's `LRFinder(ParamScheduler)`: the scheduler's body, read at `trainIter / numIt` rather than `pctTrain`.
+    const body = paramSchedule({ scheds: { lr: schedExp(o.startLr, o.endLr) }, position: (learn) => learn.trainIter / numIt });
+    return definePlugin({
       name: 'lr-finder',
       roles: ['lr-sweep'],
-      order: 60,
-      runValid: false,
-      runAfter: ['recorder'],
-      numIt: Math.max(o.numIt, 6),
-      sched: schedExp(o.startLr, o.endLr) as Schedule,
+      ...body,
+      numIt,
       bestLoss: Number.POSITIVE_INFINITY,
-      hps: { lr: [] as number[] },
-      snapshot: null as Snapshot | null,
+      /** Weights, buffers and optimizer state from before the sweep (fastai saves them to a temporary file). */
+      snapshot: null as WeightSnapshot | null,
       beforeFit(learn) {
-        this.hps = { lr: [] };
+        body.beforeFit.call(this, learn);
         this.bestLoss = Number.POSITIVE_INFINITY;
-        this.snapshot = takeSnapshot(learn);
-      },
-      beforeBatch(learn) {
-        learn.opt.setHyper('lr', this.sched(learn.trainIter / this.numIt));
+        this.snapshot = snapshotWeights(learn, { optimizer: true });
       },
       afterBatch(learn) {
-        this.hps.lr.push(learn.opt.hypers.at(-1)?.lr ?? Number.NaN);
+        body.afterBatch.call(this, learn);
         const loss = learn.recorder?.smoothLoss ?? learn.smoothLoss ?? Number.NaN;
         if (loss < this.bestLoss) this.bestLoss = loss;
         if (o.stopDiv && loss > 4 * this.bestLoss) throw new CancelFitError('lr-finder: the loss diverged');
@@ -79,21 +71,10 @@ export default definePluginFactory({
       },
       restore(learn: Learner) {
         if (!this.snapshot) return;
-        for (const { variable, saved } of this.snapshot.weights) {
-          variable.assign(saved);
-          saved.dispose();
-        }
-        learn.opt.loadStateDict(this.snapshot.opt);
+        this.snapshot.restore(learn);
+        this.snapshot.dispose();
         this.snapshot = null;
       },
-    }),
+    });
+  },
 });
-
-/** An in-memory copy of what fastai saves to a temporary file: weights, buffers and optimizer state. */
-function takeSnapshot(learn: Learner): Snapshot {
-  const variables = [...learn.model.parameters(), ...(learn.model.buffers?.() ?? [])];
-  return {
-    weights: variables.map((variable) => ({ variable, saved: tf.keep(variable.clone()) })),
-    opt: learn.opt.stateDict(),
-  };
-}

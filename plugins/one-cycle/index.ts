@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, oneCycleScheds, type Schedule } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, ONE_CYCLE_DEFAULTS, oneCycleScheds, paramSchedule } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /** Peak lr, one value or one per group; default: the lr the fit was started with. */
   lrMax: z.union([z.number().positive(), z.array(z.number().positive()).nonempty()]).optional(),
-  div: z.number().positive().default(25),
-  divFinal: z.number().positive().default(1e5),
-  pctStart: z.number().min(0).max(1).default(0.25),
+  div: z.number().positive().default(ONE_CYCLE_DEFAULTS.div),
+  divFinal: z.number().positive().default(ONE_CYCLE_DEFAULTS.divFinal),
+  pctStart: z.number().min(0).max(1).default(ONE_CYCLE_DEFAULTS.pctStart),
   /** Default: the learner's `moms` (0.95, 0.85, 0.95). */
   moms: z.tuple([z.number(), z.number(), z.number()]).optional(),
 });
@@ -28,23 +28,9 @@ export default definePluginFactory({
   create: (o) =>
     definePlugin({
       name: 'one-cycle',
-      order: 60,
-      runValid: false,
-      runAfter: ['recorder'],
-      scheds: {} as Record<string, Schedule>,
-      hps: {} as Record<string, number[]>,
-      beforeFit(learn) {
-        if (o.lrMax !== undefined) learn.opt.setHyper('lr', o.lrMax);
-        const lrMax = learn.opt.hypers.map((h) => h.lr);
-        this.scheds = oneCycleScheds(lrMax, { ...o, moms: o.moms ?? learn.moms });
-        this.hps = { lr: [], mom: [] };
-      },
-      beforeBatch(learn) {
-        for (const [name, sched] of Object.entries(this.scheds)) learn.opt.setHyper(name, sched(learn.pctTrain));
-      },
-      afterBatch(learn) {
-        const last = learn.opt.hypers.at(-1) ?? {};
-        for (const name of Object.keys(this.scheds)) this.hps[name].push(last[name]);
-      },
+      ...paramSchedule({
+        // An lrMax option is not set here: the schedule sets lr before the first batch anyway.
+        scheds: (learn) => oneCycleScheds(o.lrMax === undefined ? learn.opt.hypers.map((h) => h.lr) : [o.lrMax].flat(), { ...o, moms: o.moms ?? learn.moms }),
+      }),
     }),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, type Schedule } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, paramSchedule, type Schedule } from '../../plugin-sdk/index.ts';
 
 const schedule = z.custom<Schedule>((f) => typeof f === 'function', { message: 'a schedule must be a function (pos) => value' });
 
@@ -18,26 +18,7 @@ export default definePluginFactory({
   name: 'param-scheduler',
   options: z.object({ scheds: z.record(z.string(), schedule) }),
   description: 'sets hyper-parameters from schedules of the training position before every training batch',
-  create: ({ scheds }) =>
-    definePlugin({
-      name: 'param-scheduler',
-      roles: ['scheduler'],
-      order: 60,
-      runValid: false,
-      runAfter: ['recorder'],
-      scheds: scheds as Readonly<Record<string, Schedule>>,
-      hps: {} as Record<string, number[]>,
-      beforeFit() {
-        this.hps = Object.fromEntries(Object.keys(this.scheds).map((k) => [k, [] as number[]]));
-      },
-      beforeBatch(learn) {
-        for (const [name, sched] of Object.entries(this.scheds)) learn.opt.setHyper(name, sched(learn.pctTrain));
-      },
-      afterBatch(learn) {
-        const last = learn.opt.hypers.at(-1) ?? {};
-        for (const name of Object.keys(this.scheds)) this.hps[name].push(last[name]);
-      },
-    }),
+  create: ({ scheds }) => definePlugin({ name: 'param-scheduler', roles: ['scheduler'], ...paramSchedule({ scheds }) }),
 });
 
 export interface ParamScheduler {

@@ -3,13 +3,16 @@ import { z } from 'zod';
 import {
   definePlugin,
   definePluginFactory,
+  interpLogX,
+  metricColumn,
+  writeChart,
   type Learner,
   type LrPoint,
   type Plugin,
   type RecorderView,
 } from '../../plugin-sdk/index.ts';
 import { SmoothLoss, WeightedMeans } from './averages.ts';
-import { lossChart, lrFindChart, schedChart, writeChart } from './charts.ts';
+import { lossChart, lrFindChart, schedChart } from '../../plugin-sdk/run-charts.ts';
 
 /** Backends where a GPU→CPU read stalls the pipeline: there the batch losses are read in groups. */
 // Backends whose reads are device→host syncs. `tensorflow` is tfjs-node(-gpu): on a GPU a per-batch read stalls
@@ -259,7 +262,7 @@ export class Recorder implements Plugin, RecorderView {
 
   async plotLoss(file: string, { skipStart = 5, withValid = true }: { skipStart?: number; withValid?: boolean } = {}): Promise<void> {
     const train = this.losses.slice(skipStart).map((loss, i) => ({ iteration: i + skipStart, loss }));
-    const column = this.metricNames.indexOf('valid_loss') - 1;
+    const column = metricColumn(this.metricNames, 'valid_loss');
     const valid =
       withValid && column >= 0
         ? this.values.flatMap((row, e) => (this.iters[e] >= skipStart && row[column] !== null ? [{ iteration: this.iters[e], loss: row[column] as number }] : []))
@@ -339,16 +342,4 @@ export function formatTime(seconds: number): string {
 
 function nulls(n: number): null[] {
   return Array.from({ length: n }, () => null);
-}
-
-/** numpy's `interp(log10 x, log10 xs, ys)`, clamped at the ends. */
-function interpLogX(x: number, xs: readonly number[], ys: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const lx = Math.log10(x);
-  const lxs = xs.map(Math.log10);
-  if (lx <= lxs[0]) return ys[0];
-  if (lx >= lxs[lxs.length - 1]) return ys[ys.length - 1];
-  const i = lxs.findIndex((v) => v > lx);
-  const t = (lx - lxs[i - 1]) / (lxs[i] - lxs[i - 1]);
-  return ys[i - 1] + t * (ys[i] - ys[i - 1]);
 }

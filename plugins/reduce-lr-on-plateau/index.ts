@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, pyRepr, TapfitError, Tracker, trackerOptionsShape, type TrackerState } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, PatienceTracker, pyRepr, trackerOptionsShape, type PatienceState } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   ...trackerOptionsShape,
@@ -10,11 +10,6 @@ const options = z.object({
   /** No group's learning rate goes below this. */
   minLr: z.number().min(0).default(0),
 });
-
-interface ReduceLrState {
-  tracker: TrackerState;
-  wait: number;
-}
 
 /**
  * fastai's `ReduceLROnPlateau`: after `patience` epochs without an improvement of the monitored value larger
@@ -31,44 +26,34 @@ export default definePluginFactory({
   options,
   description: 'divides the learning rate when the monitored metric stops improving',
   create: (o) => {
-    const tracker = new Tracker('reduce-lr-on-plateau', o);
-    let wait = 0;
+    const tracker = new PatienceTracker('reduce-lr-on-plateau', o);
     return definePlugin({
       name: 'reduce-lr-on-plateau',
       order: 62,
       runAfter: ['recorder'],
       tracker,
       get wait() {
-        return wait;
+        return tracker.wait;
       },
       beforeFit(learn) {
-        if (!tracker.beforeFit(learn)) wait = 0;
+        tracker.beforeFit(learn);
       },
       afterEpoch(learn) {
-        if (!tracker.active) return;
-        if (tracker.update(learn)) {
-          wait = 0;
-          return;
-        }
-        wait += 1;
-        if (wait < o.patience) return;
+        if (!tracker.active || tracker.step(learn) !== 'exhausted') return;
         const before = learn.opt.hypers.at(-1)!.lr;
         learn.opt.setHyper('lr', learn.opt.hypers.map((h) => Math.max(h.lr / o.factor, o.minLr)));
-        wait = 0;
+        tracker.wait = 0;
         const now = learn.opt.hypers.at(-1)!.lr;
         if (now < before) learn.log(`Epoch ${learn.epoch}: reducing lr to ${pyRepr(now)}`);
       },
       afterFit() {
         tracker.afterFit();
       },
-      stateDict(): ReduceLrState {
-        return { tracker: tracker.stateDict(), wait };
+      stateDict(): PatienceState {
+        return tracker.patienceState();
       },
       loadStateDict(state: unknown) {
-        const s = state as Partial<ReduceLrState> | null;
-        if (typeof s?.wait !== 'number') throw new TapfitError('E_CHECKPOINT', 'reduce-lr-on-plateau: the saved state lacks "wait"');
-        tracker.loadStateDict(s.tracker);
-        wait = s.wait;
+        tracker.loadPatienceState(state);
       },
     });
   },

@@ -8,6 +8,7 @@ import {
   INSIDE_FOLDER,
   NAME_INSIDE_FOLDER,
   pyRepr,
+  STAGE,
   TapfitError,
   Tracker,
   trackerOptionsShape,
@@ -71,7 +72,7 @@ export default definePluginFactory({
       checkpointFile: `${file}.tapfit`,
       apply(learn) {
         if (o.every !== 'epoch') return;
-        learn.hooks.afterEpoch.tapPromise({ name: 'save-model', stage: 1e9 }, async (l) => {
+        learn.hooks.afterEpoch.tapPromise({ name: 'save-model', stage: STAGE.last }, async (l) => {
           if (l.sweeping) return; // an LR finder run is not training: keep the last real checkpoint
           await checkpointMethods(l, 'save-model').save(path.resolve(l.baseDir, file));
         });

@@ -18,7 +18,6 @@ export {
   minimum,
   steep,
   gradient,
-  interp,
   SUGGESTIONS,
   type Suggestion,
   type SuggestFn,

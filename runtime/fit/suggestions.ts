@@ -1,4 +1,4 @@
-import type { LrPoint } from '../../plugin-sdk/index.ts';
+import { interp, type LrPoint } from '../../plugin-sdk/index.ts';
 
 /**
  * The LR finder's suggestion functions (fastai's `valley`, `slide`, `minimum`, `steep`), on the smoothed
@@ -105,13 +105,4 @@ export function gradient(ys: readonly number[]): number[] {
   const n = ys.length;
   if (n < 2) return ys.map(() => 0);
   return ys.map((_, i) => (i === 0 ? ys[1] - ys[0] : i === n - 1 ? ys[n - 1] - ys[n - 2] : (ys[i + 1] - ys[i - 1]) / 2));
-}
-
-/** numpy's `interp`: linear interpolation on increasing `xs`, clamped to the end values outside. */
-export function interp(x: number, xs: readonly number[], ys: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  if (x <= xs[0]) return ys[0];
-  if (x >= xs[xs.length - 1]) return ys[ys.length - 1];
-  const i = xs.findIndex((v) => v > x);
-  return ys[i - 1] + ((x - xs[i - 1]) / (xs[i] - xs[i - 1])) * (ys[i] - ys[i - 1]);
 }

@@ -1,12 +1,14 @@
 import {
   combinedCos,
   combineScheds,
+  ONE_CYCLE_DEFAULTS,
   oneCycleScheds,
   schedCos,
   type HyperSlice,
   type Schedule,
 } from '../../plugin-sdk/index.ts';
 import type { FitOptions, Trainable } from '../../plugin-sdk/index.ts';
+import { spreadHyper } from '../optimizer/spread-hyper.ts';
 import { checkCount, checkFraction, checkLrSpec, checkMoms, checkPositive } from './check-args.ts';
 
 /** A learning rate: one for all groups, one per group, or fastai's `slice(start, end)` across groups. */
@@ -48,10 +50,12 @@ function checkVariant(nEpoch: number, lr: LrSpec | undefined, o: { div?: number;
   if (o.pctStart !== undefined) checkFraction('pctStart', o.pctStart);
 }
 
-/** Sets `lr` on the optimizer (expanding a slice) and returns the per-group values, as fastai's fit variants do. */
+/**
+ * The per-group values of `lr` (a slice expanded), which the schedules start from. fastai sets them on the
+ * optimizer first; here only the schedule sets `lr`, before every batch, so the fit needs no other write.
+ */
 function groupLrs(learn: Trainable, lr: LrSpec | undefined): number[] {
-  learn.opt.setHyper('lr', lr ?? learn.lr);
-  return learn.opt.hypers.map((h) => h.lr);
+  return spreadHyper('lr', lr ?? learn.lr, learn.opt.hypers.length);
 }
 
 const perGroup = (lrs: readonly number[]) => (lrs.length === 1 ? lrs[0] : lrs);
@@ -60,7 +64,8 @@ const divided = (lrs: readonly number[], d: number) => perGroup(lrs.map((x) => x
 /** Fit with a `param-scheduler` plugin for these schedules (fastai's `fit(…, cbs=ParamScheduler(scheds))`). */
 function fitScheduled(learn: Trainable, nEpoch: number, scheds: Record<string, Schedule>, options: FitOptions): Promise<void> {
   const { plugins = [], ...fitOptions } = options;
-  return learn.fit(nEpoch, undefined, { ...fitOptions, plugins: [{ role: 'scheduler', options: { scheds } }, ...plugins] });
+  // The fit starts at the schedule's first lr (per group), which the scheduler then sets before every batch.
+  return learn.fit(nEpoch, scheds.lr?.(0), { ...fitOptions, plugins: [{ role: 'scheduler', options: { scheds } }, ...plugins] });
 }
 
 /**
@@ -68,7 +73,7 @@ function fitScheduled(learn: Trainable, nEpoch: number, scheds: Record<string, S
  * then down to `lrMax/divFinal`; momentum `moms[0] → moms[1] → moms[2]`.
  */
 export async function fitOneCycle(learn: Trainable, nEpoch: number, lrMax?: LrSpec, options: FitOneCycleOptions = {}): Promise<void> {
-  const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = learn.moms, ...fitOptions } = options;
+  const { div, divFinal, pctStart, moms = learn.moms, ...fitOptions } = options;
   checkVariant(nEpoch, lrMax, { div, divFinal, pctStart });
   checkMoms('moms', moms);
   const scheds = oneCycleScheds(groupLrs(learn, lrMax), { div, divFinal, pctStart, moms });
@@ -77,7 +82,7 @@ export async function fitOneCycle(learn: Trainable, nEpoch: number, lrMax?: LrSp
 
 /** fastai's `fit_flat_cos`: lr flat at `lr` for `pctStart` of the iterations, then cosine down to `lr/divFinal`. */
 export async function fitFlatCos(learn: Trainable, nEpoch: number, lr?: LrSpec, options: FitFlatCosOptions = {}): Promise<void> {
-  const { divFinal = 1e5, pctStart = 0.75, ...fitOptions } = options;
+  const { divFinal = ONE_CYCLE_DEFAULTS.divFinal, pctStart = 0.75, ...fitOptions } = options;
   checkVariant(nEpoch, lr, { divFinal, pctStart });
   const lrs = groupLrs(learn, lr);
   return fitScheduled(learn, nEpoch, { lr: combinedCos(pctStart, perGroup(lrs), perGroup(lrs), divided(lrs, divFinal)) }, fitOptions);

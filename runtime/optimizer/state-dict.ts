@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import type { ParamState } from '../../plugin-sdk/index.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { tensorData, tensorFromData, type ParamState } from '../../plugin-sdk/index.ts';
 
 /** A tensor in a state dict: its shape and float32 values as plain numbers (round-trips exactly). */
 export interface SerialTensor {
@@ -14,12 +14,14 @@ export function isSerialTensor(value: unknown): value is SerialTensor {
   return typeof v === 'object' && v !== null && Array.isArray(v.shape) && Array.isArray(v.values);
 }
 
+/** The SDK's `tensorData` with the values as plain numbers: optimizer state dicts are JSON-shaped. */
 export function serialiseTensor(t: tf.Tensor): SerialTensor {
-  return { shape: [...t.shape], values: Array.from(t.dataSync()) };
+  const { shape, values } = tensorData(t);
+  return { shape, values: Array.from(values) };
 }
 
 export function deserialiseTensor(s: SerialTensor): tf.Tensor {
-  return tf.tensor(s.values, s.shape, 'float32');
+  return tensorFromData(s);
 }
 
 export function serialiseState(state: ParamState): Record<string, SerialEntry> {

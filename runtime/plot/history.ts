@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { z } from 'zod';
-import { TapfitError, type RecorderView } from '../../plugin-sdk/index.ts';
+import { metricColumn, TapfitError, type RecorderView } from '../../plugin-sdk/index.ts';
 import { writeChart } from '../../plugin-sdk/charts.ts';
 import { epochChart, lossChart, schedChart } from '../../plugin-sdk/run-charts.ts';
 import { readCheckpoint } from '../checkpoint/load.ts';
@@ -86,7 +86,7 @@ export function readRunHistory(source: string): RunHistory {
 export function runCharts(h: RunHistory, { skipStart = 5 }: { skipStart?: number } = {}): Record<string, TopLevelSpec> {
   const skip = h.losses.length > 2 * skipStart ? skipStart : 0;
   const train = h.losses.slice(skip).flatMap((loss, i) => (Number.isFinite(loss) ? [{ iteration: i + skip, loss }] : []));
-  const validColumn = h.metricNames.indexOf('valid_loss') - 1;
+  const validColumn = metricColumn(h.metricNames, 'valid_loss');
   const valid =
     validColumn >= 0
       ? h.values.flatMap((row, e) => (typeof row[validColumn] === 'number' && h.iters[e] >= skip ? [{ iteration: h.iters[e], loss: row[validColumn] as number }] : []))

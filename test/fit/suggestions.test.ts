@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gradient, interp, minimum, slide, slideWith, steep, valley } from '../../runtime/fit/suggestions.ts';
+import { gradient, minimum, slide, slideWith, steep, valley } from '../../runtime/fit/suggestions.ts';
+import { interp } from '../../plugin-sdk/index.ts';
 
 const close = (a: number, b: number, rel = 1e-7) => expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThanOrEqual(Math.abs(b) * rel);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { definePlugin, type Learner } from '../../plugin-sdk/index.ts';
 import type { LstmLM } from '../../runtime/models/lstm-lm.ts';
-import { stateMagnitude, stateValues, tinyLm } from './setup.ts';
+import { stateMagnitude, stateValues, tinyLm } from '../rnn/setup.ts';
 
 /** Records the model's state at the first batch of every phase, the last state of each phase, and the tensor count per epoch. */
 function stateProbe() {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Optimizer, loadSteppers } from '../../runtime/optimizer/index.ts';
-import { compareWithReference, makeParams, stepWith } from './harness.ts';
-import type { RefHypers } from './reference.ts';
+import { compareWithReference, makeParams, stepWith } from '../optimizer/harness.ts';
+import type { RefHypers } from '../optimizer/reference.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { CancelFitError, definePlugin, type Learner } from '../../plugin-sdk/index.ts';
 import { crossEntropy } from '../../runtime/losses.ts';
-import { tinyLm } from './setup.ts';
+import { tinyLm } from '../rnn/setup.ts';
 
 interface Seen {
   training: boolean;
