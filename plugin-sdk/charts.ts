@@ -26,7 +26,7 @@ export interface PngOptions {
  * Render a vega-lite spec to PNG bytes: vega draws the SVG, resvg (a native SVG renderer shipped as a
  * prebuilt npm binary, loaded on the first PNG) rasterises it on a white background with the system fonts.
  */
-export async function renderPng(spec: TopLevelSpec, { scale = 2 }: PngOptions = {}): Promise<Buffer> {
+export async function renderPng(spec: TopLevelSpec, { scale = 2 }: PngOptions = {}): Promise<Uint8Array> {
   if (!(scale > 0) || !Number.isFinite(scale)) throw new TapfitError('E_CONFIG', `renderPng: "scale" must be a positive number, got ${scale}`);
   const [svg, { Resvg }] = await Promise.all([renderSvg(spec), import('@resvg/resvg-js')]);
   const resvg = new Resvg(svg, {

@@ -4,7 +4,7 @@ import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
 
 export interface Asset {
   type: string;
-  body: Buffer;
+  body: Uint8Array;
 }
 
 /**

@@ -28,7 +28,7 @@ export function maskedCrc32c(bytes: Uint8Array): number {
 }
 
 /** One framed record. */
-export function frameRecord(data: Uint8Array): Buffer {
+export function frameRecord(data: Uint8Array): Uint8Array {
   const out = Buffer.alloc(8 + 4 + data.length + 4);
   out.writeBigUInt64LE(BigInt(data.length), 0);
   out.writeUInt32LE(maskedCrc32c(out.subarray(0, 8)), 8);
