@@ -37,6 +37,7 @@ import { checkOrderReferences } from './order-references.ts';
 import { createHooks, keepDirectTapsAfterPlugins, untapOwner } from './hooks.ts';
 import { explainHooks, tapPlugins } from './tap-plugins.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
+import { GradientBuffer } from './gradients.ts';
 import * as fitVariants from '../fit/index.ts';
 import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
 
@@ -255,6 +256,7 @@ export class Learner implements LearnerView {
       this.endCleanup();
     } catch (error) {
       this.disposeBatch();
+      this.zeroGrad();
       await this.hooks.onError.promise(this, error);
       throw error;
     } finally {
@@ -349,6 +351,8 @@ export class Learner implements LearnerView {
   private backwardFailure: { error: unknown } | null = null;
   /** Reused each batch: the variables that get gradients. */
   private readonly trainableVars: tf.Variable[] = [];
+  /** Owns `grads`, which live from batch to batch until `zeroGrad`. */
+  private readonly gradBuffer = new GradientBuffer();
 
   private validBatch(): void {
     tf.tidy(this.forwardBody);
@@ -390,19 +394,24 @@ export class Learner implements LearnerView {
     const { value, grads } = tf.engine().gradients(this.recordedForward, vars, undefined, true);
     this.batchTensors.push(value);
     const named: tf.NamedTensorMap = {};
-    for (let i = 0; i < vars.length; i++) {
-      const g = grads[i];
-      if (g == null) continue;
-      this.batchTensors.push(g);
-      named[vars[i].name] = g;
-    }
+    for (let i = 0; i < vars.length; i++) if (grads[i] != null) named[vars[i].name] = grads[i];
     // Set inside the recorded closure (TypeScript cannot see that, hence the widening casts).
     const failure = this.backwardFailure as { error: unknown } | null;
+    const cancelled = this.backwardCancelled as boolean;
+    if (failure || cancelled) for (const g of Object.values(named)) g.dispose();
     if (failure) throw failure.error;
-    if (this.backwardCancelled as boolean) this.fire('afterCancelBackward');
-    else this.grads = named;
+    // fastai: gradients add up until zeroGrad; a cancelled backward steps on what is there (or zeros).
+    if (cancelled) this.fire('afterCancelBackward');
+    else this.grads = this.gradBuffer.accumulate(this.grads, named);
+    this.grads ??= this.gradBuffer.zerosFor(vars);
     this.fire('afterBackward');
     this.withEventsSync('step', this.stepBody, CancelStepError);
+    this.zeroGrad();
+  }
+
+  /** fastai's `zero_grad` (runtime/learner/gradients.ts): the accumulated `grads` are dropped. */
+  zeroGrad(): void {
+    this.grads = this.gradBuffer.zero(this.grads);
     this.opt.zeroGrad();
   }
 
@@ -452,17 +461,17 @@ export class Learner implements LearnerView {
 
   private disposeBatch(): void {
     for (const t of this.batchTensors) t.dispose();
-    // Gradients a plugin put in place of the originals (e.g. clipped ones) belong to the batch too.
-    for (const g of Object.values(this.grads ?? {})) g.dispose();
+    // `grads` outlive the batch (until zeroGrad); gradients a plugin replaced in them are disposed now.
+    this.gradBuffer.settle(this.grads);
     this.batchTensors.length = 0;
     this.pred = this.loss = this.lossGrad = null;
-    this.grads = null;
     this.xb = this.yb = [];
   }
 
   private endCleanup(): void {
     this.dl = null;
     this.disposeBatch();
+    this.zeroGrad();
   }
 
   /** fastai's `_with_events`: `before` → body → (own cancel → `afterCancel`) → `after`, not in a finally. */
