@@ -16,3 +16,5 @@ export * from './did-you-mean.ts';
 export * from './option-problems.ts';
 export * from './charts.ts';
 export * from './line-chart.ts';
+export * from './losses.ts';
+export * from './random.ts';
