@@ -7,7 +7,7 @@ function described(perItem: NonNullable<LossInfo['perItem']>, info: Omit<LossInf
   return Object.assign(loss, { ...info, perItem });
 }
 
-const flatLogits = (logits: tf.Tensor) => logits.reshape([-1, logits.shape[logits.shape.length - 1]]);
+const flatLogits = (logits: tf.Tensor): tf.Tensor2D => logits.reshape([-1, logits.shape[logits.shape.length - 1]!]);
 const softmaxLast = (pred: tf.Tensor) => tf.softmax(pred);
 const argMaxLast = (probs: tf.Tensor) => probs.argMax(-1);
 
@@ -57,7 +57,7 @@ export const bceWithLogits: DescribedLoss = described(
   { activation: (p) => tf.sigmoid(p), decodes: (probs) => tf.greater(probs, 0.5).toInt() },
 );
 
-export const LOSSES: Readonly<Record<string, LossFunc>> = {
+export const LOSSES: Readonly<Record<string, DescribedLoss>> = {
   'cross-entropy': crossEntropy,
   mse,
   'bce-with-logits': bceWithLogits,
