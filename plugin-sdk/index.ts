@@ -18,3 +18,4 @@ export * from './charts.ts';
 export * from './line-chart.ts';
 export * from './losses.ts';
 export * from './random.ts';
+export * from './gather-preds.ts';

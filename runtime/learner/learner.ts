@@ -39,6 +39,7 @@ import { explainHooks, tapPlugins } from './tap-plugins.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
 import { GradientBuffer } from './gradients.ts';
 import * as fitVariants from '../fit/index.ts';
+import * as inference from '../inference/index.ts';
 import { loadCheckpoint, openFitSession, saveCheckpoint, type FitSession } from '../checkpoint/index.ts';
 
 export interface LearnerOptions {
@@ -296,6 +297,40 @@ export class Learner implements LearnerView {
   /** Restores a checkpoint; everything is validated first, and on any error the learner is left unchanged. */
   async load(path: string, options?: LoadOptions): Promise<void> {
     loadCheckpoint(this, path, options);
+  }
+
+  // ── inference (validate, getPreds, predict, showResults, export): thin delegations to runtime/inference/ ──
+  /** fastai's `validate`: `[validLoss, ...metrics]` on `dl` (default the validation loader). */
+  validate(options?: inference.ValidateOptions): Promise<number[]> {
+    return inference.validate(this, options);
+  }
+  /** fastai's `get_preds`: `{ preds, targets, inputs?, losses?, decoded? }`, softmax for cross-entropy by default. */
+  getPreds(options?: inference.GetPredsOptions): Promise<inference.Preds> {
+    return inference.getPreds(this, options);
+  }
+  /** fastai's `predict`, for one item or a batch: `{ decoded, pred, probs }`. */
+  predict(x: tf.Tensor | number[]): ReturnType<typeof inference.predict> {
+    return inference.predict(this, x);
+  }
+  /** fastai's `show_results`: an image grid (inputs, predicted/actual labels) or a table, as SVG or PNG. */
+  showResults(file: string, options?: inference.ShowResultsOptions): Promise<void> {
+    return inference.showResults(this, file, options);
+  }
+  /** fastai's `export`: what inference needs, in a folder `loadLearner` reads (runtime/export/). */
+  export(dir: string, options?: inference.ExportOptions): Promise<string> {
+    return inference.exportLearner(this, dir, options);
+  }
+
+  /** One validation pass over `dl` with `plugins` added: only the validation events fire (runtime/inference/). */
+  async validationPass(dl: DataLoader, plugins: readonly Plugin[]): Promise<void> {
+    this.usePlugins([...this.basePlugins, ...plugins]);
+    try {
+      this.dl = dl;
+      await this.withEvents('validate', () => this.allBatches(), CancelValidateError);
+    } finally {
+      this.disposeBatch();
+      this.usePlugins(this.basePlugins);
+    }
   }
 
   private async doFit(startEpoch = 0): Promise<void> {

@@ -1,0 +1,2 @@
+export { exportLearner, type ExportOptions, type ExportManifest } from './export.ts';
+export { loadLearner, type LoadLearnerOptions } from './load.ts';
