@@ -163,6 +163,10 @@ const NOT_ON_A_CNN: Record<string, string> = {
   'lr-finder': 'a separate procedure (`learn.lrFind`): it stops the fit after `numIt` batches, skips validation and restores the weights',
   'rnn-outputs': 'needs a model returning `[logits, rawOutputs, outputs]` (an RNN LM)',
   'rnn-regularizer': 'needs `rnn-outputs`, i.e. an RNN LM',
+  mixup: 'data augmentation: it blends every batch and mixes the loss, work the hand-written loop does not do',
+  cutmix: 'data augmentation: it pastes boxes into every batch and mixes the loss, work the hand-written loop does not do',
+  'gradient-accumulation': 'changes when the optimizer steps (every nAcc items), so the runs are not the same training',
+  'gather-preds': 'inference (`learn.getPreds`): it keeps every validation prediction',
 };
 
 /** Options for built-ins that need some (or that would print/write somewhere inconvenient). */

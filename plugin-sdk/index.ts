@@ -23,3 +23,6 @@ export * from './snapshot.ts';
 export * from './interp.ts';
 export * from './stage.ts';
 export * from './metric-values.ts';
+export * from './losses.ts';
+export * from './random.ts';
+export * from './gather-preds.ts';

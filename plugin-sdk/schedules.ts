@@ -53,7 +53,8 @@ export function schedPoly(start: ScheduleValue, end: ScheduleValue, power: numbe
 
 /**
  * fastai's `combine_scheds`: `scheds[k]` runs over the fraction `pcts[k]` of training, each seeing its own
- * position in [0, 1]. As in fastai, the boundaries and the local position are computed in float32.
+ * position in [0, 1]. As in fastai, the pcts, boundaries and local position are float32, so a position on a
+ * boundary picks the same segment (`fitSgdr(3, 1)` restarts on the same batch).
  */
 export function combineScheds<T extends ScheduleValue>(pcts: readonly number[], scheds: readonly Schedule<T>[]): Schedule<T> {
   if (pcts.length === 0 || pcts.length !== scheds.length) {
@@ -64,8 +65,9 @@ export function combineScheds<T extends ScheduleValue>(pcts: readonly number[], 
   if (Math.abs(sum - 1) > 1e-9 || pcts.some((p) => !(p >= 0))) {
     throw new TapfitError('E_CONFIG', `combineScheds: pcts must be ≥ 0 and sum to 1, got [${pcts.join(', ')}]`);
   }
+  // fastai: `torch.cumsum(tensor([0] + pcts))`: each pct rounded to float32, then summed in float32.
   const bounds = [0];
-  for (const p of pcts) bounds.push(Math.fround(bounds[bounds.length - 1] + p));
+  for (const p of pcts) bounds.push(Math.fround(bounds[bounds.length - 1] + Math.fround(p)));
   const last = pcts.length - 1;
   return (pos: number) => {
     const p32 = Math.fround(pos);

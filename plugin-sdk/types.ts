@@ -117,7 +117,10 @@ export interface LearnerView {
   loss: tf.Scalar | null;
   /** The loss that is differentiated. */
   lossGrad: tf.Scalar | null;
-  /** Gradients of the current training batch, keyed by variable name; set after backward. */
+  /**
+   * Gradients keyed by variable name, set after backward: as in fastai they add up over batches until
+   * `zeroGrad` runs after the step, so a `CancelBatchError` in `beforeStep` accumulates them.
+   */
   grads: tf.NamedTensorMap | null;
 
   epoch: number;

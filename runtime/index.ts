@@ -12,7 +12,7 @@ export { humanNumbers, numberWords, type HumanNumbers } from './data/human-numbe
 export { LayersModule, toModule } from './models/layers-module.ts';
 export { mnistCnn, mnistMlp } from './models/mnist.ts';
 export { LstmLM, type LstmLmOptions, type LstmState } from './models/lstm-lm.ts';
-export { crossEntropy, mse, bceWithLogits, LOSSES, resolveLoss, type LossSpec } from './losses.ts';
+export { crossEntropy, mse, bceWithLogits, labelSmoothingCrossEntropy, LOSSES, resolveLoss, type LossSpec } from './losses.ts';
 export { accuracy, errorRate, perplexity, METRICS, resolveMetric, type MetricSpec } from './metrics.ts';
 export { resolveOrder, type Orderable } from './plugin-host/resolve-order.ts';
 export { loadPlugin, loadPlugins, type PluginSpec } from './plugin-host/load-plugins.ts';
@@ -29,6 +29,19 @@ export {
   type ResolvedConfig,
   type LoadedConfig,
 } from './config/index.ts';
+export {
+  setInferenceInfo,
+  inferenceInfo,
+  type InferenceInfo,
+  type GetPredsOptions,
+  type Preds,
+  type ValidateOptions,
+  type Prediction,
+  type ShowResultsOptions,
+} from './inference/index.ts';
+export { ClassificationInterpretation, type InterpretationData, type FromLearnerOptions } from './interpret/index.ts';
+export { type ExportOptions, type ExportManifest } from './export/index.ts';
+export { loadLearner, type LoadLearnerOptions } from './learner/load-learner.ts';
 export * from '../plugin-sdk/index.ts';
 export * from './fit/index.ts';
 export * from './optimizer/index.ts';

@@ -108,6 +108,34 @@ function buildProgram(io: CliIO, result: { code: number; debug: boolean }): Comm
     });
 
   program
+    .command('validate')
+    .description("fastai's validate: the loss and metrics on the config's validation data (weights from --checkpoint or --model)")
+    .addOption(configOption())
+    .option('--checkpoint <file>', 'load the model weights from this checkpoint (.tapfit)')
+    .option('--model <dir>', 'use the model exported to this folder (learn.export)')
+    .option('--json', 'print the values as JSON')
+    .addOption(debugOption())
+    .action(async (opts) => {
+      debugOf(opts);
+      await run(async () => (await import('./commands/validate.ts')).validateCommand(opts, io))();
+    });
+
+  program
+    .command('predict')
+    .description("fastai's predict: decoded predictions for a JSON file of inputs, or the config's first validation items")
+    .addOption(configOption())
+    .option('--checkpoint <file>', 'load the model weights from this checkpoint (.tapfit)')
+    .option('--model <dir>', 'use the model exported to this folder (learn.export); no config needed with --input')
+    .option('-i, --input <file>', 'a JSON item or array of items (nested number arrays)')
+    .option('-n <n>', 'how many validation items without --input (default 10)', positiveInt)
+    .option('-o, --output <file>', 'write { decoded, probs } as JSON here')
+    .addOption(debugOption())
+    .action(async (opts) => {
+      debugOf(opts);
+      await run(async () => (await import('./commands/predict.ts')).predictCommand(opts, io))();
+    });
+
+  program
     .command('plugins')
     .description('list the built-in plugins and optimizer steppers with their order constraints and options')
     .addOption(debugOption())

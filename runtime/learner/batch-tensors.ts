@@ -14,15 +14,18 @@ export interface BatchFields {
 
 /** What differentiating a batch's recorded forward pass left behind. */
 export interface Backward {
-  /** Gradients of the trainable variables, by name; empty when the backward was cancelled. */
+  /** Fresh gradients of the trainable variables, by name (the caller owns them); empty when the backward was cancelled. */
   grads: tf.NamedTensorMap;
+  /** The variables that were differentiated. */
+  vars: readonly tf.Variable[];
   /** `beforeBackward` threw `CancelBackwardError`. */
   cancelled: boolean;
 }
 
 /**
- * The tensors one batch owns, and their lifetimes: the batch's inputs, `pred`/`loss`/`lossGrad` (also when a
- * plugin replaced them, inside the forward's tidy), the gradients; all disposed when the batch ends.
+ * The tensors one batch owns, and their lifetimes: the batch's inputs and `pred`/`loss`/`lossGrad` (also when a
+ * plugin replaced them, inside the forward's tidy), disposed when the batch ends. Gradients outlive the batch (they
+ * add up until `zeroGrad`): the learner's `GradientBuffer` owns them.
  */
 export class BatchTensors {
   private readonly held: tf.Tensor[] = [];
@@ -47,13 +50,11 @@ export class BatchTensors {
     if (fields.lossGrad) this.hold(fields.lossGrad);
   }
 
-  /** Dispose everything the batch held, the gradients a plugin put in place of the originals too, and clear the fields. */
+  /** Dispose everything the batch held and clear its fields (not `grads`: they live until `zeroGrad`). */
   release(fields: BatchFields): void {
     for (const t of this.held) t.dispose();
-    for (const g of Object.values(fields.grads ?? {})) g.dispose();
     this.held.length = 0;
     fields.pred = fields.loss = fields.lossGrad = null;
-    fields.grads = null;
     fields.xb = fields.yb = [];
   }
 
@@ -89,15 +90,11 @@ export class BatchTensors {
     const { value, grads } = tf.engine().gradients(recorded, vars, undefined, true);
     this.held.push(value);
     const named: tf.NamedTensorMap = {};
-    for (let i = 0; i < vars.length; i++) {
-      const g = grads[i];
-      if (g == null) continue;
-      this.held.push(g);
-      named[vars[i].name] = g;
-    }
-    // Set inside the recorded closure (TypeScript cannot see that, hence the widening cast).
+    for (let i = 0; i < vars.length; i++) if (grads[i] != null) named[vars[i].name] = grads[i];
+    // Set inside the recorded closure (TypeScript cannot see that, hence the widening casts).
     const held = failure as { error: unknown } | null;
+    if (held || (cancelled as boolean)) for (const g of Object.values(named)) g.dispose();
     if (held) throw held.error;
-    return { grads: cancelled ? {} : named, cancelled };
+    return { grads: cancelled ? {} : named, vars, cancelled };
   }
 }

@@ -36,7 +36,9 @@ import { loadRequest } from '../plugin-host/plugin-set.ts';
 import type { DanglingReference } from '../plugin-host/resolve-order.ts';
 import { explainHooks } from '../plugin-host/tap-plugins.ts';
 import { LabelCheck } from '../data/check-labels.ts';
+import * as inference from '../inference/index.ts';
 import { BatchTensors } from './batch-tensors.ts';
+import { GradientBuffer } from './gradients.ts';
 import { checkCreateOptions, checkFitArgs } from './check-learner.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
 import { resolveParts, type LearnerOptions, type LearnerParts } from './parts.ts';
@@ -101,6 +103,8 @@ export class Learner implements Trainable {
 
   private readonly active: ActivePlugins;
   private readonly tensors = new BatchTensors();
+  /** Owns `grads`, which live from batch to batch until `zeroGrad` (fastai's gradient lifetime). */
+  private readonly gradBuffer = new GradientBuffer();
   /** Labels are checked against the model's classes on the first batch of each phase of a fit. */
   private readonly labelCheck = new LabelCheck();
   private readonly logger: (message: string) => void;
@@ -204,6 +208,40 @@ export class Learner implements Trainable {
     loadCheckpoint(this, path, options);
   }
 
+  // ── inference (validate, getPreds, predict, showResults, export): thin delegations to runtime/inference/ ──
+  /** fastai's `validate`: `[validLoss, ...metrics]` on `dl` (default the validation loader). */
+  validate(options?: inference.ValidateOptions): Promise<number[]> {
+    return inference.validate(this, options);
+  }
+  /** fastai's `get_preds`: `{ preds, targets, inputs?, losses?, decoded? }`, softmax for cross-entropy by default. */
+  getPreds(options?: inference.GetPredsOptions): Promise<inference.Preds> {
+    return inference.getPreds(this, options);
+  }
+  /** fastai's `predict`, for one item or a batch: `{ decoded, pred, probs }`. */
+  predict(x: tf.Tensor | number[]): ReturnType<typeof inference.predict> {
+    return inference.predict(this, x);
+  }
+  /** fastai's `show_results`: an image grid (inputs, predicted/actual labels) or a table, as SVG or PNG. */
+  showResults(file: string, options?: inference.ShowResultsOptions): Promise<void> {
+    return inference.showResults(this, file, options);
+  }
+  /** fastai's `export`: what inference needs, in a folder `loadLearner` reads. */
+  export(dir: string, options?: inference.ExportOptions): Promise<string> {
+    return inference.exportLearner(this, dir, options);
+  }
+
+  /** One validation pass over `dl` with `plugins` added: only the validation events fire (runtime/inference/). */
+  async validationPass(dl: DataLoader, plugins: readonly Plugin[]): Promise<void> {
+    this.active.beginFit(plugins);
+    try {
+      this.dl = dl;
+      await this.withEvents('validate', () => this.allBatches(), CancelValidateError);
+    } finally {
+      this.releaseBatch();
+      this.active.endFit();
+    }
+  }
+
   // ── the loop ──
   /** Train for `nEpoch` epochs at `lr` (default `learn.lr`), fastai's `Learner.fit`. */
   async fit(nEpoch: number, lr?: number | readonly number[], options: FitOptions = {}): Promise<void> {
@@ -224,9 +262,11 @@ export class Learner implements Trainable {
       await this.withEvents('fit', () => this.doFit(session!.startEpoch), CancelFitError);
       leaks?.check();
       this.dl = null;
-      this.tensors.release(this);
+      this.releaseBatch();
+      this.zeroGrad();
     } catch (error) {
-      this.tensors.release(this);
+      this.releaseBatch();
+      this.zeroGrad();
       await this.hooks.onError.promise(this, error);
       throw error;
     } finally {
@@ -274,8 +314,14 @@ export class Learner implements Trainable {
     try {
       this.withEventsSync('batch', this.batchBody, CancelBatchError);
     } finally {
-      this.tensors.release(this);
+      this.releaseBatch();
     }
+  }
+
+  /** The batch's tensors go; `grads` stay (until `zeroGrad`), less any a plugin replaced in them. */
+  private releaseBatch(): void {
+    this.tensors.release(this);
+    this.gradBuffer.settle(this.grads);
   }
 
   // The batch path's callbacks, made once (not a closure per batch).
@@ -296,11 +342,19 @@ export class Learner implements Trainable {
       tf.tidy(this.forwardBody);
       return;
     }
-    const { grads, cancelled } = this.tensors.differentiate(this, this.opt.paramGroups, this.forwardBody, this.beforeBackward);
+    const { grads, vars, cancelled } = this.tensors.differentiate(this, this.opt.paramGroups, this.forwardBody, this.beforeBackward);
+    // fastai: gradients add up until zeroGrad; a cancelled backward steps on what is there (or zeros).
     if (cancelled) this.fire('afterCancelBackward');
-    else this.grads = grads;
+    else this.grads = this.gradBuffer.accumulate(this.grads, grads);
+    this.grads ??= this.gradBuffer.zerosFor(vars);
     this.fire('afterBackward');
     this.withEventsSync('step', this.stepBody, CancelStepError);
+    this.zeroGrad();
+  }
+
+  /** fastai's `zero_grad`: the accumulated `grads` are dropped. A `CancelBatchError` before it keeps them. */
+  zeroGrad(): void {
+    this.grads = this.gradBuffer.zero(this.grads);
     this.opt.zeroGrad();
   }
 

@@ -22,10 +22,13 @@ const LAYERS: Record<string, number> = {
   optimizer: 1,
   checkpoint: 2,
   fit: 2,
+  inference: 2,
+  export: 2,
   learner: 3,
   testing: 4,
   config: 4,
   plot: 4,
+  interpret: 4,
   cli: 5,
   'index.ts': 6,
 };

@@ -88,7 +88,7 @@ describe('fitFlatCos, fitSgdr, fineTune (TC18)', () => {
     expect(new Set(mom)).toEqual(new Set([0.9]));
   });
 
-  it('fitSgdr(3, 1): 7 epochs, cycles of 1, 2, 4 epochs starting at iterations 0, N, 3N', async () => {
+  it('fitSgdr(3, 1): 7 epochs, cycles of 1, 2, 4 epochs starting at iterations 0, N, 3N + 1 (as fastai)', async () => {
     const N = 3;
     const learn = await tinyLearner(N);
     const { plugin, pcts } = probe();
@@ -96,7 +96,12 @@ describe('fitFlatCos, fitSgdr, fineTune (TC18)', () => {
     const { lr } = learn.recorder!.hps;
     expect(learn.recorder!.values).toHaveLength(7);
     expect(lr).toHaveLength(7 * N);
-    const cycles = [[0, N], [N, 2 * N], [3 * N, 4 * N]];
+    // As in fastai, the third cycle restarts one batch into epoch 3: pctTrain = 3/7 there, which is below the
+    // float32 boundary fround(fround(1/7) + fround(2/7)), so batch 3N is the end of cycle 2 (≈ 7.9e-16).
+    expect(lr[3 * N]).toBeLessThan(1e-15);
+    // …and batch 3N + 1 is one batch (1/(4N) of the 4-epoch cycle) into cycle 3.
+    expect(Math.abs(lr[3 * N + 1] - schedCos(1e-2, 0)(1 / (4 * N)))).toBeLessThan(1e-2 * 1e-6);
+    const cycles = [[0, N], [N, 2 * N]];
     for (const [start, n] of cycles) {
       expect(lr[start]).toBe(1e-2);
       // Up to the float32 local position fastai computes (≈1e-7 of the cycle).

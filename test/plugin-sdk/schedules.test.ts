@@ -98,6 +98,27 @@ describe('combined schedules (spec §4.2)', () => {
     expect(() => combineScheds([0.1, 0.2, 0.7], [schedNo(0, 0), schedNo(0, 0), schedNo(0, 0)])).not.toThrow();
   });
 
+  it('deviation 6: a sum within 1e-9 of 1 is accepted ([0.7, 0.2, 0.1] sums to 0.9999999999999999), 1 + 2e-9 is not', () => {
+    expect(0.7 + 0.2 + 0.1).not.toBe(1);
+    expect(() => combineScheds([0.7, 0.2, 0.1], [schedNo(0, 0), schedNo(0, 0), schedNo(0, 0)])).not.toThrow();
+    expect(() => combineScheds([0.5, 0.5 + 2e-9], [schedNo(0, 0), schedNo(0, 0)])).toThrow(/sum to 1/);
+  });
+
+  it("boundaries as fastai's float32 cumsum: at [1/7, 2/7, 4/7], pos 3/7 is the end of segment 1, not the start of 2", () => {
+    // torch.cumsum(tensor([0, 1/7, 2/7, 4/7])) in float32: 0.14285715, 0.42857146 (> fround(3/7) = 0.42857143).
+    const c1 = f32(1 / 7);
+    const c2 = f32(c1 + f32(2 / 7));
+    expect(c2).toBe(0.4285714626312256);
+    expect(f32(3 / 7)).toBeLessThan(c2);
+    const local = f32(f32(f32(3 / 7) - c1) / f32(c2 - c1));
+    expect(local).toBe(0.9999998211860657);
+    const sched = combineScheds([1 / 7, 2 / 7, 4 / 7], [schedCos(0.01, 0), schedCos(0.01, 0), schedCos(0.01, 0)]);
+    const atBoundary = sched(3 / 7);
+    expect(atBoundary).toBe(0.01 + ((1 + Math.cos(Math.PI * (1 - local))) * -0.01) / 2);
+    expectClose(atBoundary, 7.875644580934704e-16, 1e-25); // fastai's value (numpy float32 reproduction)
+    expect(sched(1 / 7)).toBe(0.01); // 1/7 itself is on its float32 boundary: the next segment starts
+  });
+
   it("oneCycleScheds matches TC17's lr and mom tables (20 iterations, lrMax 1e-2)", () => {
     const { lr, mom } = oneCycleScheds([1e-2]);
     const lrs: Record<number, number> = { 0: 4e-4, 1: 1.316718e-3, 2: 3.716719e-3, 5: 1e-2, 10: 7.500025e-3, 19: 1.093609e-4 };

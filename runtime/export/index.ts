@@ -1,0 +1,1 @@
+export { exportLearner, type ExportOptions, type ExportManifest } from './export.ts';

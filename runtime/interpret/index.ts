@@ -1,0 +1,1 @@
+export { ClassificationInterpretation, type InterpretationData, type FromLearnerOptions } from './classification.ts';
