@@ -1,17 +1,7 @@
-/** A small seedable PRNG (mulberry32) whose whole state is one integer, so it can be checkpointed. */
-export class Rng {
-  constructor(public state: number) {
-    this.state = state >>> 0;
-  }
+import { SeededRandom } from '../../plugin-sdk/index.ts';
 
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+/** The data loaders' seedable PRNG: the SDK's mulberry32 (one integer of state, so it can be checkpointed) with shuffling. */
+export class Rng extends SeededRandom {
   /** A random permutation of 0..n-1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
     const p = identityOrder(n);

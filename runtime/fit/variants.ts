@@ -64,8 +64,7 @@ const divided = (lrs: readonly number[], d: number) => perGroup(lrs.map((x) => x
 /** Fit with a `param-scheduler` plugin for these schedules (fastai's `fit(…, cbs=ParamScheduler(scheds))`). */
 function fitScheduled(learn: Trainable, nEpoch: number, scheds: Record<string, Schedule>, options: FitOptions): Promise<void> {
   const { plugins = [], ...fitOptions } = options;
-  // The fit starts at the schedule's first lr (per group), which the scheduler then sets before every batch.
-  return learn.fit(nEpoch, scheds.lr?.(0), { ...fitOptions, plugins: [{ role: 'scheduler', options: { scheds } }, ...plugins] });
+  return learn.fit(nEpoch, undefined, { ...fitOptions, plugins: [{ role: 'scheduler', options: { scheds } }, ...plugins] });
 }
 
 /**

@@ -1,16 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { CancelBackwardError, type Pred } from '../../plugin-sdk/index.ts';
+import { CancelBackwardError, type LearnerView } from '../../plugin-sdk/index.ts';
 import { lossGradCleared } from './check-learner.ts';
 
 /** The learner's per-batch fields: what a batch's tensors are reachable through. */
-export interface BatchFields {
-  xb: tf.Tensor[];
-  yb: tf.Tensor[];
-  pred: Pred | null;
-  loss: tf.Scalar | null;
-  lossGrad: tf.Scalar | null;
-  grads: tf.NamedTensorMap | null;
-}
+export type BatchFields = Pick<LearnerView, 'xb' | 'yb' | 'pred' | 'loss' | 'lossGrad' | 'grads'>;
 
 /** What differentiating a batch's recorded forward pass left behind. */
 export interface Backward {

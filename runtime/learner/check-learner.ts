@@ -3,11 +3,12 @@ import { TapfitError, type DataLoaders, type Learner } from '../../plugin-sdk/in
 import { checkCount, checkLr, checkMoms, checkNonNegative } from '../fit/check-args.ts';
 
 /** `Learner.create`'s numbers and data, checked before anything is built. */
-export function checkCreateOptions(options: { lr?: number; wd?: number; moms?: readonly number[]; dls: DataLoaders }): void {
+export function checkCreateOptions(options: { lr?: number; wd?: number; moms?: readonly number[]; dls: DataLoaders }, forInference = false): void {
   if (options.lr !== undefined) checkLr('lr', options.lr);
   if (options.wd !== undefined) checkNonNegative('wd', options.wd);
   if (options.moms !== undefined) checkMoms('moms', options.moms);
-  checkData(options.dls);
+  // A learner made for inference (loadLearner) has no training set; `fit` still refuses an empty one.
+  if (!forInference) checkData(options.dls);
 }
 
 /** An empty training set trains nothing: an error, not a silent no-op. */

@@ -41,7 +41,7 @@ import { BatchTensors } from './batch-tensors.ts';
 import { GradientBuffer } from './gradients.ts';
 import { checkCreateOptions, checkFitArgs } from './check-learner.ts';
 import { guardLeaks, type LeakGuard } from './leak-guard.ts';
-import { resolveParts, type LearnerOptions, type LearnerParts } from './parts.ts';
+import { FOR_INFERENCE, resolveParts, type LearnerOptions, type LearnerParts } from './parts.ts';
 
 export type { FitOptions } from '../../plugin-sdk/index.ts';
 export type { LearnerOptions } from './parts.ts';
@@ -124,7 +124,7 @@ export class Learner implements Trainable {
 
   /** Builds a ready learner (backend, optimizer, plugins loaded and tapped) and fires `afterCreate`. */
   static async create(options: LearnerOptions): Promise<Learner> {
-    checkCreateOptions(options);
+    checkCreateOptions(options, options[FOR_INFERENCE] === true);
     const parts = await resolveParts(options);
     const learn = new Learner(parts, options);
     learn.active.setBase(parts.plugins);

@@ -6,6 +6,7 @@ import type { BackendName } from '../backend/index.ts';
 import { initBackend } from '../backend/index.ts';
 import { LstmLM } from '../models/lstm-lm.ts';
 import { Learner } from './learner.ts';
+import { FOR_INFERENCE } from './parts.ts';
 import { setInferenceInfo } from '../inference/info.ts';
 import type { ExportManifest } from '../export/export.ts';
 import { fileHandler, loadTensors } from '../export/weights.ts';
@@ -72,7 +73,7 @@ export async function loadLearner(dir: string, options: LoadLearnerOptions = {})
     }
   }
   const dls = { train: EMPTY, valid: EMPTY, ...(manifest.nInp === undefined ? {} : { nInp: manifest.nInp }) };
-  const learn = await Learner.create({ model, dls, lossFunc: manifest.loss, plugins: manifest.plugins, backend: options.backend, quiet: options.quiet ?? true });
+  const learn = await Learner.create({ model, dls, lossFunc: manifest.loss, plugins: manifest.plugins, backend: options.backend, quiet: options.quiet ?? true, [FOR_INFERENCE]: true });
   setInferenceInfo(learn, manifest.info);
   return learn;
 }

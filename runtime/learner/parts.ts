@@ -8,6 +8,9 @@ import { resolveOptimizer, type OptimizerSpec } from '../optimizer/index.ts';
 import { assemblePlugins } from '../plugin-host/plugin-set.ts';
 import { checkTrainable } from './check-learner.ts';
 
+/** Marks the options of a learner made for inference only (`loadLearner`): it may have no training data. */
+export const FOR_INFERENCE = Symbol('tapfit.forInference');
+
 export interface LearnerOptions {
   model: Module | tf.LayersModel;
   dls: DataLoaders;
@@ -38,6 +41,8 @@ export interface LearnerOptions {
    * warning; default false.
    */
   strict?: boolean;
+  /** @internal set by `loadLearner`: a learner for inference may have an empty training set. */
+  [FOR_INFERENCE]?: boolean;
 }
 
 /** What `Learner.create` builds from its options before the learner exists. */

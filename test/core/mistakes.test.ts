@@ -105,7 +105,7 @@ describe('async handlers', () => {
     const learn = await createTestLearner();
     learn.hooks.afterEpoch.tap('app', () => Promise.reject(new Error('could not write the report')) as unknown as void);
     const e = await failure(learn.fit(2));
-    expect(e.message).toBe('plugin "app" failed on event "afterEpoch" (epoch 0, valid iter 0): could not write the report');
+    expect(e.message).toBe('plugin "app" failed on event "afterEpoch" (epoch 0): could not write the report');
     expect(learn.events.filter((x) => x === 'afterEpoch')).toHaveLength(1);
     learn.dispose();
   });

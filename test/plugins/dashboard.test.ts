@@ -120,6 +120,12 @@ describe('dashboard plugin (server and event stream)', () => {
         if (l.training && l.trainIter === 1) early = listen(dashboard.url);
         if (l.training && l.trainIter === 12) late = listen(dashboard.url);
       },
+      // The batch loop only yields now and then: on a busy machine the late page may not be served before the fit
+      // ends, so the second epoch waits for its first message (fit-level events may be async).
+      async afterEpoch(l) {
+        const page = late as { events: unknown[] } | null;
+        while (l.epoch === 1 && page && page.events.length === 0) await new Promise((r) => setTimeout(r, 5));
+      },
     });
     await learn.fitOneCycle(3, 1e-2, { plugins: [join, busy(25)] });
     await new Promise((r) => setTimeout(r, 100));

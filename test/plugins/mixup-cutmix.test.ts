@@ -183,12 +183,14 @@ describe("cutmix (fastai's CutMix(alpha=1))", () => {
   });
 
   it('refuses inputs that are not NHWC images, naming the plugin', async () => {
+    const w = tf.variable(tf.zeros([1]));
     const learn = await Learner.create({
-      model: { forward: ([x]) => x, parameters: () => [] },
+      model: { forward: ([x]) => tf.add(x, w), parameters: () => [w] },
       dls: { train: [[tf.zeros([2, 3]), tf.tensor1d([0, 1], 'int32')]] as never, valid: [] as never },
       plugins: [cutmix({})], backend: 'cpu', quiet: true,
     }).catch((e: unknown) => e);
     if (learn instanceof Learner) await expect(learn.fit(1)).rejects.toThrow(/cutmix: images must be NHWC/);
     else throw learn;
+    w.dispose();
   });
 });
