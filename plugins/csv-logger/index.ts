@@ -1,7 +1,7 @@
 import { closeSync, ftruncateSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, escapesFolder, INSIDE_FOLDER, pyRepr, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, escapesFolder, INSIDE_FOLDER, pyRepr, TapfitError, type LearnerView } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /** The CSV file, relative to `learn.baseDir` (the config's folder under the CLI, else the working folder). */
@@ -59,7 +59,7 @@ export default definePluginFactory({
       order: 60,
       runAfter: ['recorder'],
       fname: o.fname,
-      beforeFit(learn: Learner) {
+      beforeFit(learn: LearnerView) {
         const recorder = learn.recorder;
         if (!recorder) throw new TapfitError('E_CONFIG', 'csv-logger writes the recorder\'s values, but the "recorder" plugin is not loaded');
         close();
@@ -81,7 +81,7 @@ export default definePluginFactory({
       beforeEpoch() {
         epochStart = performance.now();
       },
-      afterEpoch(learn: Learner) {
+      afterEpoch(learn: LearnerView) {
         const recorder = learn.recorder!;
         const values = recorder.values.at(-1) ?? [];
         const row = recorder.metricNames.map((name, i) =>

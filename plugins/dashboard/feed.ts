@@ -1,4 +1,4 @@
-import { EVENTS, type Learner } from '../../plugin-sdk/index.ts';
+import { EVENTS, type LearnerView } from '../../plugin-sdk/index.ts';
 
 /** Where the run stands, as the page shows it. */
 export interface RunStatus {
@@ -60,7 +60,7 @@ interface Series {
 const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The plugins on each event, read from the hooks' taps (what `learn.explain()` returns). */
-export function pluginOrder(learn: Learner): { event: string; taps: string[] }[] {
+export function pluginOrder(learn: LearnerView): { event: string; taps: string[] }[] {
   const hooks = learn.hooks as unknown as Record<string, { taps: { name: string }[] }>;
   return [...EVENTS, 'onError']
     .map((event) => ({ event, taps: (hooks[event]?.taps ?? []).map((t) => t.name) }))
@@ -86,7 +86,7 @@ export class RunFeed {
   constructor(
     readonly run: number,
     readonly title: string,
-    private readonly learn: Learner,
+    private readonly learn: LearnerView,
     private readonly order: { event: string; taps: string[] }[],
   ) {
     this.status = { state: 'running', message: null, epoch: learn.epoch, nEpoch: learn.nEpoch, iter: 0, nIter: 0, phase: null, elapsed: 0, eta: null };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, TapfitError, type LearnerView } from '../../plugin-sdk/index.ts';
 import { pluginOrder, RunFeed } from './feed.ts';
 import { DashboardServer } from './server.ts';
 
@@ -52,10 +52,10 @@ export default definePluginFactory({
       /** The page's address once the server listens (`''` before the first fit). */
       url: '',
       /** Given to `Learner.create`, the page is up (waiting) before the first fit. */
-      async afterCreate(learn: Learner) {
+      async afterCreate(learn: LearnerView) {
         await this.start(learn);
       },
-      async beforeFit(learn: Learner) {
+      async beforeFit(learn: LearnerView) {
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "dashboard" draws the recorder\'s values, but the "recorder" plugin is not loaded');
         await this.start(learn);
         // As fastai's ShowGraphCallback: an lr-finder sweep is not shown as a run (the page keeps the last one).
@@ -66,7 +66,7 @@ export default definePluginFactory({
         server!.setSource(feed);
         lastFlush = performance.now();
       },
-      afterBatch(learn: Learner) {
+      afterBatch(learn: LearnerView) {
         feed?.onBatch();
         if (learn.training && performance.now() - lastFlush >= o.flushMs) flush();
       },
@@ -74,7 +74,7 @@ export default definePluginFactory({
         feed?.onEpoch();
         flush();
       },
-      afterCancelFit(learn: Learner) {
+      afterCancelFit(learn: LearnerView) {
         const notes = learn.recorder?.notes.slice(notesAtStart) ?? [];
         feed?.finish('cancelled', notes.at(-1) ?? 'training was cancelled');
       },
@@ -83,12 +83,12 @@ export default definePluginFactory({
         flush();
         feed = null;
       },
-      onError(_learn: Learner, error: unknown) {
+      onError(_learn: LearnerView, error: unknown) {
         feed?.finish('failed', error instanceof Error ? error.message : String(error));
         flush();
         feed = null;
       },
-      async start(learn: Learner): Promise<void> {
+      async start(learn: LearnerView): Promise<void> {
         if (server?.listening) return;
         server = new DashboardServer(o.host);
         this.url = await server.listen(o.port);

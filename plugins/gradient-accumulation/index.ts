@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CancelBatchError, definePlugin, definePluginFactory, type Learner } from '../../plugin-sdk/index.ts';
+import { CancelBatchError, definePlugin, definePluginFactory, type LearnerView } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /** Items (not batches) to accumulate gradients over before a step. */
@@ -8,7 +8,7 @@ const options = z.object({
 });
 
 /** fastai's `find_bs(yb)`: the batch size is the first dimension of the first target. */
-const batchSize = (learn: Learner) => learn.yb[0]?.shape[0] ?? learn.xb[0]?.shape[0] ?? 0;
+const batchSize = (learn: LearnerView) => learn.yb[0]?.shape[0] ?? learn.xb[0]?.shape[0] ?? 0;
 
 /**
  * fastai's `GradientAccumulation(n_acc=32)` (order 6, training only): each batch's loss is scaled by

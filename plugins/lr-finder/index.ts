@@ -7,7 +7,7 @@ import {
   paramSchedule,
   schedExp,
   snapshotWeights,
-  type Learner,
+  type LearnerView,
   type WeightSnapshot,
 } from '../../plugin-sdk/index.ts';
 
@@ -69,7 +69,7 @@ export default definePluginFactory({
       onError(learn) {
         this.restore(learn);
       },
-      restore(learn: Learner) {
+      restore(learn: LearnerView) {
         if (!this.snapshot) return;
         this.snapshot.restore(learn);
         this.snapshot.dispose();

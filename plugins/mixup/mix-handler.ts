@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { lossInfo, SeededRandom, TapfitError, type Learner, type LossFunc, type Plugin } from '../../plugin-sdk/index.ts';
+import { lossInfo, SeededRandom, TapfitError, type LearnerView, type LossFunc, type Plugin } from '../../plugin-sdk/index.ts';
 
 /** What one batch's mix decided: the partner targets and the weight of the original items. */
 export interface Mix {
@@ -31,7 +31,7 @@ export function lerp(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor): tf.Tensor {
 export function mixHandler(
   name: string,
   seed: number,
-  mixBatch: (learn: Learner, rng: SeededRandom, stackY: boolean) => { mix: Mix; made: tf.Tensor[] },
+  mixBatch: (learn: LearnerView, rng: SeededRandom, stackY: boolean) => { mix: Mix; made: tf.Tensor[] },
 ): MixPlugin {
   const rng = new SeededRandom(seed);
   let oldLossFunc: LossFunc | null = null;
@@ -53,7 +53,7 @@ export function mixHandler(
       return lerp(each(yb1), each(yb), lam).mean() as tf.Scalar;
     });
   };
-  const restore = (learn: Learner) => {
+  const restore = (learn: LearnerView) => {
     if (oldLossFunc) learn.lossFunc = oldLossFunc;
     oldLossFunc = null;
   };

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, type Learner } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, type LearnerView } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /** Draw a progress bar per phase; default: when stdout is a terminal and the learner is not quiet. */
@@ -89,7 +89,7 @@ export default definePluginFactory({
         this.stopBar();
         this.lines = null;
       },
-      startBar(learn: Learner, phase: string) {
+      startBar(learn: LearnerView, phase: string) {
         this.stopBar();
         if (!this.active || !this.showBar || !learn.dl) return;
         this.bar = new cliProgress.SingleBar(
@@ -102,7 +102,7 @@ export default definePluginFactory({
         this.bar?.stop();
         this.bar = null;
       },
-      showNotes(learn: Learner) {
+      showNotes(learn: LearnerView) {
         const notes = learn.recorder?.notes ?? [];
         for (const note of notes.slice(this.notesShown)) learn.log(`note: ${note}`);
         this.notesShown = notes.length;
@@ -138,7 +138,7 @@ export class ProgressLines {
   constructor(private readonly everyMs: number) {}
 
   /** The line to print after this batch, or null when the last one is too recent. */
-  afterBatch(learn: Learner): string | null {
+  afterBatch(learn: LearnerView): string | null {
     this.firstEpoch ??= learn.epoch;
     this.done += 1;
     const now = performance.now();

@@ -6,7 +6,7 @@ import {
   interpLogX,
   metricColumn,
   writeChart,
-  type Learner,
+  type LearnerView,
   type LrPoint,
   type Plugin,
   type RecorderView,
@@ -90,7 +90,7 @@ export class Recorder implements Plugin, RecorderView {
   /** Training losses of the last batches, still on the device. */
   private pending: tf.Tensor[] = [];
   private trainBatches = 0;
-  private learn: Learner | null = null;
+  private learn: LearnerView | null = null;
   private trainMeans: WeightedMeans | null = null;
   private validMeans: WeightedMeans | null = null;
   private trainCells: Cell[] | null = null;
@@ -139,7 +139,7 @@ export class Recorder implements Plugin, RecorderView {
     return this.opts.validMetrics ? 1 + this.nMetrics : 0;
   }
 
-  beforeFit(learn: Learner): void {
+  beforeFit(learn: LearnerView): void {
     this.learn = learn;
     this.interval = this.opts.readEvery ?? (DEFERRED_READ_BACKENDS.has(learn.backend) ? 32 : 1);
     this.metricNames = metricNames(learn.metrics.map((m) => m.name), this.opts);
@@ -159,23 +159,23 @@ export class Recorder implements Plugin, RecorderView {
     this.smooth.reset();
   }
 
-  beforeEpoch(learn: Learner): void {
+  beforeEpoch(learn: LearnerView): void {
     this.cancelTrain = this.cancelValid = false;
     this.epochStart = performance.now();
     this.log = [learn.epoch];
   }
 
-  beforeTrain(learn: Learner): void {
+  beforeTrain(learn: LearnerView): void {
     this.trainMeans?.dispose();
     this.trainMeans = this.opts.trainMetrics ? new WeightedMeans(false, learn.metrics) : null;
   }
 
-  beforeValidate(learn: Learner): void {
+  beforeValidate(learn: LearnerView): void {
     this.validMeans?.dispose();
     this.validMeans = this.opts.validMetrics ? new WeightedMeans(true, learn.metrics) : null;
   }
 
-  afterBatch(learn: Learner): void {
+  afterBatch(learn: LearnerView): void {
     if (learn.yb.length === 0 || !learn.loss) return;
     const pred = Array.isArray(learn.pred) ? learn.pred[0] : learn.pred;
     if (!learn.training) {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { definePlugin, definePluginFactory, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
+import { definePlugin, definePluginFactory, TapfitError, type LearnerView } from '../../plugin-sdk/index.ts';
 import { fileVersionEvent, histogram, summaryEvent, type SummaryValue } from './events.ts';
 import { frameRecord } from './records.ts';
 
@@ -67,7 +67,7 @@ export default definePluginFactory({
       /** This fit's run folder and event file (set in `beforeFit`). */
       runDir: '',
       file: '',
-      beforeFit(learn: Learner) {
+      beforeFit(learn: LearnerView) {
         if (!learn.recorder) throw new TapfitError('E_CONFIG', 'plugin "tensorboard" writes the recorder\'s values, but the "recorder" plugin is not loaded');
         close();
         // As fastai's TensorBoardCallback: an lr-finder sweep is not a run (its fd stays null: nothing is written).
@@ -81,13 +81,13 @@ export default definePluginFactory({
         written = 0;
         write(fileVersionEvent(now()));
       },
-      afterBatch(learn: Learner) {
+      afterBatch(learn: LearnerView) {
         if (fd !== null && learn.training && o.batchEvery > 0 && learn.trainIter % o.batchEvery === 0) this.writeBatches(learn);
       },
-      afterTrain(learn: Learner) {
+      afterTrain(learn: LearnerView) {
         if (fd !== null && o.batchEvery > 0) this.writeBatches(learn);
       },
-      afterEpoch(learn: Learner) {
+      afterEpoch(learn: LearnerView) {
         if (fd === null) return;
         const r = learn.recorder!;
         const row = r.values.at(-1) ?? [];
@@ -107,7 +107,7 @@ export default definePluginFactory({
         close();
       },
       /** Every batch the recorder holds that is not in the file yet, one event each. */
-      writeBatches(learn: Learner) {
+      writeBatches(learn: LearnerView) {
         const r = learn.recorder!;
         const losses = r.losses;
         const every = Math.max(1, o.batchEvery);
@@ -124,7 +124,7 @@ export default definePluginFactory({
         }
         written = losses.length;
       },
-      writeHistograms(learn: Learner) {
+      writeHistograms(learn: LearnerView) {
         const values: SummaryValue[] = [];
         for (const v of learn.model.parameters()) {
           // A variable's dataSync copies its values out: no tensor is made, none to dispose.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CancelFitError, CancelStepError, definePlugin, definePluginFactory, type Learner } from '../../plugin-sdk/index.ts';
+import { CancelFitError, CancelStepError, definePlugin, definePluginFactory, type LearnerView } from '../../plugin-sdk/index.ts';
 
 const options = z.object({
   /**
@@ -30,7 +30,7 @@ function allFinite(tensors: readonly tf.Tensor[]): boolean {
 }
 
 /** What was not finite in a training batch (read only once it is known to be bad). */
-function diagnose(learn: Learner): string {
+function diagnose(learn: LearnerView): string {
   const loss = learn.loss ? learn.loss.dataSync()[0] : 0;
   if (!Number.isFinite(loss)) return `training loss is ${loss}`;
   if (!allFinite(learn.xb)) return `training input batch holds non-finite values (loss ${loss})`;

@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import { TapfitError, type DataLoader, type Learner } from '../../plugin-sdk/index.ts';
+import { TapfitError, type DataLoader, type LearnerView } from '../../plugin-sdk/index.ts';
 import type { Manifest, Setup, WeightEntry } from './manifest.ts';
 import type { StoredTensor } from './format.ts';
 
 /** What a learner is made of, as far as a checkpoint must match it to be restored. */
-export function describeSetup(learn: Learner): Setup {
+export function describeSetup(learn: LearnerView): Setup {
   const size = (dl: DataLoader) => ({ batches: dl.length, batchSize: dl.batchSize });
   return {
     steppers: [...learn.opt.stepperNames],
@@ -45,7 +45,7 @@ function weightDifferences(kind: 'parameters' | 'buffers', entries: readonly Wei
  * loaders' sizes, and with `'all'` the optimizer's steppers (the preset). Names of variables are not compared: tfjs numbers them
  * per process, so the same model built twice has other names.
  */
-export function setupDifferences(learn: Learner, m: Manifest, tensors: ReadonlyMap<string, StoredTensor>, scope: Scope): string[] {
+export function setupDifferences(learn: LearnerView, m: Manifest, tensors: ReadonlyMap<string, StoredTensor>, scope: Scope): string[] {
   const diffs = [
     ...weightDifferences('parameters', m.model.parameters ?? [], learn.model.parameters(), tensors),
     ...weightDifferences('buffers', m.model.buffers ?? [], learn.model.buffers?.() ?? [], tensors),
@@ -72,7 +72,7 @@ export function setupDifferences(learn: Learner, m: Manifest, tensors: ReadonlyM
 }
 
 /** Refuses, listing every difference, a checkpoint that does not fit the learner; nothing is changed before. */
-export function checkCompatible(learn: Learner, file: string, m: Manifest, tensors: ReadonlyMap<string, StoredTensor>, scope: Scope): void {
+export function checkCompatible(learn: LearnerView, file: string, m: Manifest, tensors: ReadonlyMap<string, StoredTensor>, scope: Scope): void {
   const diffs = setupDifferences(learn, m, tensors, scope);
   if (!diffs.length) return;
   const hint = scope !== 'weights' ? ' (to take just the weights, load it with { weightsOnly: true }, or tapfit fit --resume … --weights-only)' : '';

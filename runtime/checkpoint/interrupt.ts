@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { CancelFitError, TapfitError, type Learner } from '../../plugin-sdk/index.ts';
+import { CancelFitError, STAGE, TapfitError, type LearnerView } from '../../plugin-sdk/index.ts';
 import { untapOwner } from '../hooks/hook-set.ts';
-import { FIRST, getProgress, LAST } from './progress.ts';
+import { getProgress } from './progress.ts';
 import { LAST_CHECKPOINT, saveCheckpoint } from './save.ts';
 
 /** The exit code of a process stopped by Ctrl-C (128 + SIGINT), as shells report it. */
@@ -45,7 +45,7 @@ export interface InterruptHandler {
  * if (code) process.exit(code);
  * ```
  */
-export function installInterruptHandler(learn: Learner, dir: string, options: InterruptOptions = {}): InterruptHandler {
+export function installInterruptHandler(learn: LearnerView, dir: string, options: InterruptOptions = {}): InterruptHandler {
   const file = path.join(dir, LAST_CHECKPOINT);
   const signal = options.signal ?? 'SIGINT';
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -78,15 +78,15 @@ export function installInterruptHandler(learn: Learner, dir: string, options: In
     throw new CancelFitError('interrupted');
   };
   const tap = { name: 'tapfit:interrupt', owner };
-  learn.hooks.afterBatch.tap({ ...tap, stage: LAST }, () => {
+  learn.hooks.afterBatch.tap({ ...tap, stage: STAGE.last }, () => {
     if (interrupted) stop();
   });
   // A signal that arrived during a batch is seen when the loop yields after it: stop before the next one.
-  learn.hooks.beforeBatch.tap({ ...tap, stage: FIRST }, () => {
+  learn.hooks.beforeBatch.tap({ ...tap, stage: STAGE.first }, () => {
     if (interrupted) stop();
   });
   for (const event of ['beforeEpoch', 'beforeTrain', 'beforeValidate'] as const) {
-    learn.hooks[event].tapPromise({ ...tap, stage: FIRST }, async () => {
+    learn.hooks[event].tapPromise({ ...tap, stage: STAGE.first }, async () => {
       await new Promise<void>((resolve) => setImmediate(resolve)); // let a pending signal in
       if (interrupted) stop();
     });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {
   TapfitError,
   type LoadOptions,
-  type Learner,
+  type LearnerView,
   type OptimizerStateDict,
   type Plugin,
 } from '../../plugin-sdk/index.ts';
@@ -81,7 +81,7 @@ function checkWeights(ckpt: Checkpoint, kind: 'parameters' | 'buffers', vars: re
 }
 
 /** The checkpoint's optimizer state, checked against the learner's optimizer (groups and parameter counts). */
-export function checkOptimizer(ckpt: Checkpoint, learn: Learner): OptimizerStateDict {
+export function checkOptimizer(ckpt: Checkpoint, learn: LearnerView): OptimizerStateDict {
   const sd = ckpt.manifest.optimizer as OptimizerStateDict | undefined;
   if (!sd) fail(ckpt.file, 'it holds no optimizer state (saved with withOpt: false); load it with { withOpt: false } to restore the weights only');
   const nParams = learn.opt.paramGroups.flat().length;
@@ -138,7 +138,7 @@ function stateStep(what: string, target: { stateDict?(): unknown; loadStateDict?
  * then each part is applied, and if one fails (a plugin refusing its state), the parts already applied are
  * put back, so the learner is left exactly as it was and an `E_CHECKPOINT` error says what failed.
  */
-export function restoreCheckpoint(learn: Learner, ckpt: Checkpoint, options: LoadOptions = {}): void {
+export function restoreCheckpoint(learn: LearnerView, ckpt: Checkpoint, options: LoadOptions = {}): void {
   const { weightsOnly = false, withOpt = true } = options;
   const m = ckpt.manifest;
   checkCompatible(learn, ckpt.file, m, ckpt.tensors, weightsOnly ? 'weights' : withOpt ? 'all' : 'no-optimizer');
@@ -204,6 +204,6 @@ function pluginStep(plugin: Plugin, m: Manifest, steps: Step[]): void {
 }
 
 /** `learn.load(path)`. */
-export function loadCheckpoint(learn: Learner, file: string, options: LoadOptions = {}): void {
+export function loadCheckpoint(learn: LearnerView, file: string, options: LoadOptions = {}): void {
   restoreCheckpoint(learn, readCheckpoint(file), options);
 }

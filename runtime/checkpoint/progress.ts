@@ -1,4 +1,4 @@
-import type { Learner } from '../../plugin-sdk/index.ts';
+import { STAGE, type LearnerView } from '../../plugin-sdk/index.ts';
 
 /**
  * Where a fit stands, at a granularity a checkpoint can resume from exactly: how many epochs are complete,
@@ -16,21 +16,21 @@ export interface FitProgress {
   trainEpochStart: unknown;
 }
 
-const progressOf = new WeakMap<Learner, FitProgress>();
+const progressOf = new WeakMap<LearnerView, FitProgress>();
 /** The model's `stateDict()` when the current epoch's training ended (what a resumed validation starts from). */
-const modelAtTrainEnd = new WeakMap<Learner, unknown>();
+const modelAtTrainEnd = new WeakMap<LearnerView, unknown>();
 
 /**
  * The model state (RNN hidden state, dropout counter) at the point a resume continues from: now, except during
  * validation, which a resume runs again from its start, so the state when training ended.
  */
-export function modelStateToResume(learn: Learner): unknown {
+export function modelStateToResume(learn: LearnerView): unknown {
   if (typeof learn.model.stateDict !== 'function') return undefined;
   const p = getProgress(learn);
   return p.trainDone && modelAtTrainEnd.has(learn) ? modelAtTrainEnd.get(learn) : learn.model.stateDict();
 }
 
-export function getProgress(learn: Learner): FitProgress {
+export function getProgress(learn: LearnerView): FitProgress {
   let p = progressOf.get(learn);
   if (!p) {
     p = { nEpoch: learn.nEpoch, epochsDone: 0, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined };
@@ -39,18 +39,15 @@ export function getProgress(learn: Learner): FitProgress {
   return p;
 }
 
-export function setProgress(learn: Learner, progress: FitProgress): void {
+export function setProgress(learn: LearnerView, progress: FitProgress): void {
   progressOf.set(learn, { ...progress });
 }
 
-/** Early in every event (before the plugins), so a checkpoint taken by a plugin sees the up-to-date position. */
-export const FIRST = -1e9;
-/** Late in every event (after the plugins). */
-export const LAST = 1e9;
 
 /** Taps that keep `getProgress(learn)` current during a fit; removed with the other taps of `owner`. */
-export function trackProgress(learn: Learner, owner: object): void {
-  const tap = { name: 'tapfit:progress', stage: FIRST, owner };
+export function trackProgress(learn: LearnerView, owner: object): void {
+  // Early in every event (before the plugins), so a checkpoint taken by a plugin sees the up-to-date position.
+  const tap = { name: 'tapfit:progress', stage: STAGE.first, owner };
   const p = () => getProgress(learn);
   learn.hooks.beforeFit.tap(tap, () => {
     setProgress(learn, { nEpoch: learn.nEpoch, epochsDone: 0, trainBatchesDone: 0, trainDone: false, trainEpochStart: undefined });

@@ -1,7 +1,7 @@
-import { TapfitError, type Batch, type DataLoader, type Learner } from '../../plugin-sdk/index.ts';
+import { STAGE, TapfitError, type Batch, type DataLoader, type LearnerView } from '../../plugin-sdk/index.ts';
 import { checkCompatible } from './compat.ts';
 import { checkOptimizer, readCheckpoint, restoreCheckpoint, type Checkpoint } from './load.ts';
-import { getProgress, LAST } from './progress.ts';
+import { getProgress } from './progress.ts';
 
 /**
  * A loader that drops its first `skip` batches (disposing them) while keeping its length, to finish an epoch.
@@ -39,7 +39,7 @@ export interface ResumePlan {
  * replayed from the loader's saved state and the batches already trained are skipped (disposed unseen), with
  * `pctTrain` continuing where it stopped; only `learn.iter` counts the remaining batches from 0.
  */
-export function startResume(learn: Learner, from: string, nEpoch: number, owner: object): ResumePlan {
+export function startResume(learn: LearnerView, from: string, nEpoch: number, owner: object): ResumePlan {
   const checkpoint = readCheckpoint(from);
   const p = checkpoint.manifest.progress;
   if (p.nEpoch !== nEpoch) {
@@ -58,7 +58,7 @@ export function startResume(learn: Learner, from: string, nEpoch: number, owner:
   const restoreModelState = () => {
     if (modelState !== undefined) learn.model.loadStateDict?.(modelState);
   };
-  const tap = { name: 'tapfit:resume', stage: LAST, owner };
+  const tap = { name: 'tapfit:resume', stage: STAGE.last, owner };
   learn.hooks.beforeFit.tap(tap, () => {
     Object.assign(learn, counters);
     restoreModelState();

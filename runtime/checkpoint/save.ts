@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { TapfitError, type Learner, type SaveOptions } from '../../plugin-sdk/index.ts';
+import { TapfitError, type LearnerView, type SaveOptions } from '../../plugin-sdk/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { encodeCheckpoint, StateEncoder, type StoredTensor, type TypedArray } from './format.ts';
 import { describeSetup } from './compat.ts';
@@ -45,7 +45,7 @@ function capture<T>(what: string, fn: () => T): T {
  * The complete state of a learner as checkpoint bytes: weights and buffers, optimizer state, every plugin's
  * `stateDict()`, the data loaders' RNG, and the fit position (`progress`, default: where the learner is now).
  */
-export function captureCheckpoint(learn: Learner, options: SaveOptions & { progress?: Partial<FitProgress> } = {}): Uint8Array {
+export function captureCheckpoint(learn: LearnerView, options: SaveOptions & { progress?: Partial<FitProgress> } = {}): Uint8Array {
   const tensors = new Map<string, StoredTensor>();
   const model = {
     parameters: weightEntries('model.parameters', learn.model.parameters(), tensors),
@@ -82,7 +82,7 @@ export function captureCheckpoint(learn: Learner, options: SaveOptions & { progr
 }
 
 /** `learn.save(path)`: captures everything, then writes it atomically. Returns the written path. */
-export function saveCheckpoint(learn: Learner, file: string, options: SaveOptions = {}): string {
+export function saveCheckpoint(learn: LearnerView, file: string, options: SaveOptions = {}): string {
   const target = withCheckpointExt(file);
   const bytes = captureCheckpoint(learn, options);
   writeFileAtomic(target, bytes);

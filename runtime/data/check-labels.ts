@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { TapfitError, type LossFunc, type Learner, type Pred } from '../../plugin-sdk/index.ts';
+import { TapfitError, type LossFunc, type LearnerView, type Pred } from '../../plugin-sdk/index.ts';
 import { crossEntropy } from '../losses.ts';
 
 /**
@@ -16,7 +16,7 @@ export class LabelCheck {
     this.pending = new Set([true, false]);
   }
 
-  check(learn: Learner, lossFunc: LossFunc, pred: Pred | null, yb: readonly tf.Tensor[]): void {
+  check(learn: LearnerView, lossFunc: LossFunc, pred: Pred | null, yb: readonly tf.Tensor[]): void {
     if (!this.pending.delete(learn.training)) return;
     if (lossFunc !== crossEntropy || !pred || Array.isArray(pred) || yb.length !== 1) return;
     const nClasses = pred.shape[pred.shape.length - 1];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CancelFitError, EVENTS, TapfitError, type EventName, type LearnerView } from '../../plugin-sdk/index.ts';
+import { CancelFitError, EVENTS, STAGE, TapfitError, type EventName, type LearnerView } from '../../plugin-sdk/index.ts';
 import { HookSet, untapOwner } from '../hooks/hook-set.ts';
 
 export interface LeakGuard {
@@ -102,7 +102,7 @@ export function guardLeaks(learn: LearnerView): LeakGuard {
       });
     }
     // Stop at the start of the third epoch once a leak is known, rather than train on.
-    learn.hooks.beforeEpoch.tap({ name: 'tapfit:check-leaks', stage: -1e9 }, () => {
+    learn.hooks.beforeEpoch.tap({ name: 'tapfit:check-leaks', stage: STAGE.first }, () => {
       if (report) throw new CancelFitError('checkLeaks: leak found');
     });
   });
