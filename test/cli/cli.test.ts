@@ -1,35 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../runtime/cli/main.ts';
-import { bufferIO } from '../../runtime/cli/io.ts';
+import { describe, expect, it } from 'vitest';
+import { cliFolders, runCli } from '../helpers/cli.ts';
+
+const { tempDir, withConfig } = cliFolders('tapfit-cli-');
 
 const FIX = path.resolve('test/fixtures/configs');
 const DEFAULT_CONFIG = path.join(FIX, 'default', '.tapfitrc.json');
 const tinyMnist = ['mnist', { nTrain: 64, nValid: 32, batchSize: 32 }];
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tapfit-cli-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Write `config` as `.tapfitrc.json` in a fresh folder (with package.json, so the search stops there). */
-function withConfig(config: object): string {
-  const dir = tempDir();
-  writeFileSync(path.join(dir, 'package.json'), '{ "name": "exp", "private": true }');
-  writeFileSync(path.join(dir, '.tapfitrc.json'), JSON.stringify(config));
-  return dir;
-}
-
-async function run(argv: string[], cwd = process.cwd()) {
-  const io = bufferIO(cwd);
-  const code = await main(argv, io);
-  return { code, out: io.stdoutText, err: io.stderrText };
-}
+const run = (argv: string[], cwd = process.cwd()) => runCli(argv, cwd);
 
 interface History {
   metricNames: string[];

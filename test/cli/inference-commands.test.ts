@@ -1,33 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../runtime/cli/main.ts';
-import { bufferIO } from '../../runtime/cli/io.ts';
+import { describe, expect, it } from 'vitest';
 import { mnistArrays } from '../../runtime/data/mnist.ts';
 import { loadConfig } from '../../runtime/config/discover.ts';
 import { learnerFromConfig } from '../../runtime/config/build.ts';
+import { cliFolders, runCli } from '../helpers/cli.ts';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tapfit-cli-inf-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { tempDir, withConfig } = cliFolders('tapfit-cli-inf-');
 
-function withConfig(config: object): string {
-  const dir = tempDir();
-  writeFileSync(path.join(dir, 'package.json'), '{ "name": "exp", "private": true }');
-  writeFileSync(path.join(dir, '.tapfitrc.json'), JSON.stringify(config));
-  return dir;
-}
 
-async function run(argv: string[], cwd: string) {
-  const io = bufferIO(cwd);
-  const code = await main(argv, io);
-  return { code, out: io.stdoutText, err: io.stderrText };
-}
+
+const run = runCli;
 
 const CONFIG = {
   model: 'mnist-mlp',

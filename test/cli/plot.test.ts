@@ -1,29 +1,15 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../runtime/cli/main.ts';
-import { bufferIO } from '../../runtime/cli/io.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readRunHistory, type RunHistory } from '../../runtime/plot/history.ts';
+import { cliFolders, runCli } from '../helpers/cli.ts';
 import { readPng } from '../helpers/png.ts';
 
 const tinyMnist = ['mnist', { nTrain: 64, nValid: 32, batchSize: 16 }];
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const { withConfig } = cliFolders('tapfit-plot-');
 
-function withConfig(config: object): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tapfit-plot-'));
-  dirs.push(dir);
-  writeFileSync(path.join(dir, 'package.json'), '{ "name": "exp", "private": true }');
-  writeFileSync(path.join(dir, '.tapfitrc.json'), JSON.stringify(config));
-  return dir;
-}
 
-async function run(argv: string[], cwd: string) {
-  const io = bufferIO(cwd);
-  const code = await main(argv, io);
-  return { code, out: io.stdoutText, err: io.stderrText };
-}
+const run = runCli;
 
 /** The points of each line mark, in drawing order. */
 const linePaths = (svg: string) =>
