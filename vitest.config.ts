@@ -1,12 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// `tapfit` imported by name (examples, the plugin package) resolves to the sources, as the repo's own imports do:
-// one copy of tapfit per test, and no build needed to test.
-const conditions = ['tapfit-source', 'node', 'import', 'default'];
+const source = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['tapfit-source'] } },
+  resolve: {
+    // `tapfit` imported by name (examples, the plugin package) resolves to the sources, as the repo's own imports
+    // do (tsconfig's `paths` say the same for tsc and tsx): one copy of tapfit per test, and no build needed to test.
+    alias: [
+      { find: /^tapfit$/, replacement: source('./runtime/index.ts') },
+      { find: /^tapfit\/plugin-sdk$/, replacement: source('./plugin-sdk/index.ts') },
+      { find: /^tapfit\/plugin-sdk\/testing$/, replacement: source('./runtime/testing/test-learner.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: ['**/node_modules/**'],

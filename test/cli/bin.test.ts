@@ -7,14 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 // The bin from the sources, through tsx (the built one, dist/runtime/cli/bin.js, is run by test/package/).
 const BIN = path.resolve('runtime/cli/bin.ts');
-const NODE_ARGS = ['--import', import.meta.resolve('tsx'), '--conditions=tapfit-source'];
+const NODE_ARGS = ['--import', import.meta.resolve('tsx')];
+// The repository's tsconfig maps `tapfit` to the sources (its `paths`), wherever the child runs.
+const ENV = { ...process.env, TSX_TSCONFIG_PATH: path.resolve('tsconfig.json') };
 const FIX = path.resolve('test/fixtures/configs');
 const run = promisify(execFile);
 
 /** Run the real `tapfit` bin in a child process; never throws, returns the exit code and both streams. */
 async function tapfit(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...NODE_ARGS, BIN, ...args], { cwd, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [...NODE_ARGS, BIN, ...args], { cwd, timeout: 60_000, env: ENV });
     return { code: 0, out: stdout, err: stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

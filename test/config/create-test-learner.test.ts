@@ -101,7 +101,7 @@ describe('createTestLearner', () => {
 
   it("is published as tapfit/plugin-sdk/testing from the runtime, so the SDK itself stays free of the runtime", () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, Record<string, string>> };
-    expect(pkg.exports['./plugin-sdk/testing']['tapfit-source']).toBe('./runtime/testing/test-learner.ts');
+    expect(pkg.exports['./plugin-sdk/testing'].import).toBe('./dist/runtime/testing/test-learner.js');
     const source = readFileSync('runtime/testing/test-learner.ts', 'utf8');
     expect(source).not.toMatch(/import\(/); // the runtime is imported statically: no `import('tapfit')` at run time
   });
