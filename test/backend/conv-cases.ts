@@ -43,6 +43,10 @@ export const CONV_CASES: ConvCase[] = [
   { name: 'numeric pad 1, ceil rounding', x: [2, 7, 8, 3], filter: [2, 2, 3, 4], strides: 2, pad: 1, dataFormat: 'NHWC', dimRoundingMode: 'ceil' },
   { name: 'filter 5x4, stride [2,3], same', x: [1, 9, 10, 2], filter: [5, 4, 2, 3], strides: [2, 3], pad: 'same', dataFormat: 'NHWC' },
   { name: 'more channels (5 → 6), stride 1, same', x: [3, 9, 11, 5], filter: [3, 3, 5, 6], strides: 1, pad: 'same', dataFormat: 'NHWC' },
+  // The SIMD im2col's four-positions-at-once paths (channels in fours; one channel) and their row edges.
+  { name: 'channels in fours (8 → 5), stride 1, same, odd width', x: [2, 6, 13, 8], filter: [3, 3, 8, 5], strides: 1, pad: 'same', dataFormat: 'NHWC' },
+  { name: 'one channel (1 → 6), stride 1, same', x: [2, 9, 11, 1], filter: [3, 3, 1, 6], strides: 1, pad: 'same', dataFormat: 'NHWC' },
+  { name: 'one channel, stride [1, 2], valid', x: [1, 8, 10, 1], filter: [3, 2, 1, 3], strides: [1, 2], pad: 'valid', dataFormat: 'NHWC' },
   { name: 'padding wider than the filter', x: [1, 6, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]], dataFormat: 'NHWC' },
 ];
 

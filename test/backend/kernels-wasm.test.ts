@@ -299,6 +299,41 @@ describe('tapfit kernels on wasm', () => {
     }
   });
 
+  it.each(['float32', 'int32', 'bool'] as const)('identity (clone) shares the data without a copy and outlives its input: %s', (dtype) => {
+    expect(isTapfitKernel(tf.Identity, 'wasm')).toBe(true);
+    const before = tf.memory();
+    const x = tf.tensor([1, 0, 3, 4], [2, 2], dtype);
+    const values = Array.from(x.dataSync());
+    const copy = tf.clone(x);
+    const backend = tf.backend() as unknown as WasmHeapBackend;
+    expect(backend.getMemoryOffset(copy.dataId)).toBe(backend.getMemoryOffset(x.dataId));
+    // one buffer for both (tfjs counts numBytes per tensor, shared or not)
+    expect((tf.memory() as { numDataBuffers: number }).numDataBuffers).toBe((before as { numDataBuffers: number }).numDataBuffers + 1);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual(values);
+    expect(copy.dtype).toBe(dtype);
+    copy.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+
+  it('cast to the same dtype shares the data; a real cast converts as the stock kernel does', () => {
+    expect(isTapfitKernel(tf.Cast, 'wasm')).toBe(true);
+    tf.tidy(() => {
+      const backend = tf.backend() as unknown as WasmHeapBackend;
+      const x = tf.tensor([1.5, -2.7, 3, 0], [2, 2]);
+      const same = tf.cast(x, 'float32');
+      expect(backend.getMemoryOffset(same.dataId)).toBe(backend.getMemoryOffset(x.dataId));
+      expect(Array.from(same.dataSync())).toEqual(Array.from(x.dataSync()));
+      const ints = tf.cast(x, 'int32');
+      expect(ints.dtype).toBe('int32');
+      expect(Array.from(ints.dataSync())).toEqual([1, -2, 3, 0]);
+      // tfjs 4.22's stock wasm kernel gives [1, 254, 3, 0] here (the low byte)
+      expect(Array.from(tf.cast(ints, 'bool').dataSync())).toEqual([1, 1, 1, 0]);
+      expect(Array.from(tf.cast(tf.tensor([0.5, -0, 256, Number.NaN]), 'bool').dataSync())).toEqual([1, 0, 1, 1]);
+    });
+  });
+
   it.each(SUM_CASES)('sum equals the stock cpu kernel: x $x, axis $axis, keepDims $keepDims', (c) => {
     tf.tidy(() => {
       const got = tf.sum(sumInput(c), c.axis, c.keepDims);

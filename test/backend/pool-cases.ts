@@ -19,6 +19,9 @@ export const POOL_CASES: PoolCase[] = [
   // Channels in groups of four and a remainder (the SIMD kernel's two paths).
   { name: '2x2/2 valid, 6 channels', x: [2, 6, 7, 6], filterSize: 2, strides: 2, pad: 'valid' },
   { name: '3x3/2 same, 9 channels', x: [1, 7, 8, 9], filterSize: 3, strides: 2, pad: 'same' },
+  // 2×2/2 windows tiling the input exactly with channels in fours: the SIMD kernel's write-every-element path.
+  { name: '2x2/2 valid, 8 channels (tiling)', x: [2, 6, 8, 8], filterSize: 2, strides: 2, pad: 'valid' },
+  { name: '2x2/2 same, 4 channels (tiling)', x: [3, 4, 6, 4], filterSize: 2, strides: 2, pad: 'same' },
 ];
 
 /** Small integers (many ties, as after a relu), shifted negative when `negative` (windows with no value ≥ 0). */

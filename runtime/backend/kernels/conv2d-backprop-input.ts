@@ -27,9 +27,17 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, attrs:
     const { strideHeight: sH, strideWidth: sW, filterHeight: fh, filterWidth: fw, inHeight, inWidth } = info;
     const { top, left } = info.padInfo;
     const spread = spreadByStride(dyNhwc, sH, sW);
-    const window = padOrCrop(spread, fh - 1 - top, inHeight + fh - 1, fw - 1 - left, inWidth + fw - 1);
-    const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-    const dx = tf.conv2d(window, turned as tf.Tensor4D, 1, 'valid');
+    const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const [, spreadH, spreadW] = spread.shape;
+    const padTop = fh - 1 - top;
+    const padLeft = fw - 1 - left;
+    const padBottom = inHeight + fh - 1 - padTop - spreadH;
+    const padRight = inWidth + fw - 1 - padLeft - spreadW;
+    // Padding the conv itself does (no padded copy of dy) unless the window crops dy.
+    const dx =
+      Math.min(padTop, padLeft, padBottom, padRight) >= 0
+        ? tf.conv2d(spread, turned, 1, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]])
+        : tf.conv2d(padOrCrop(spread, padTop, inHeight + fh - 1, padLeft, inWidth + fw - 1), turned, 1, 'valid');
     return channelsFirst ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
   });
 }

@@ -73,8 +73,13 @@ export function maxPoolGradWasm(backend: WasmHeapBackend, dy: tf.Tensor4D, x: tf
   const [batch, outH, outW] = dy.shape;
   const { top, left } = info.padInfo;
   const out = heapTensor(backend, x.shape);
-  heapF32(backend, out).fill(0);
   const simd = heapSimd(backend);
+  // 2×2/2 windows tiling the input (a CNN's usual pool): each window's four positions written outright.
+  if (simd && fh === 2 && fw === 2 && sH === 2 && sW === 2 && top === 0 && left === 0 && inH === 2 * outH && inW === 2 * outW && ch % 4 === 0) {
+    simd.max_pool_grad_2x2(offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), batch, outH, outW, ch);
+    return out as tf.Tensor4D;
+  }
+  heapF32(backend, out).fill(0);
   if (simd) {
     simd.max_pool_grad(offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), batch, inH, inW, ch, fh, fw, sH, sW, top, left, outH, outW);
     return out as tf.Tensor4D;

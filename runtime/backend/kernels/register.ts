@@ -4,6 +4,7 @@ import { batchMatMulWasmKernel, transposeWasmKernel } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.ts';
 import { gatherWasmKernel } from './gather.ts';
+import { castWasmKernel, identityWasmKernel } from './identity-cast.ts';
 import { maxPoolGradKernel } from './max-pool-grad.ts';
 import { sliceWasmKernel, splitVWasmKernel } from './slice.ts';
 import { sumWasmKernel } from './sum.ts';
@@ -27,7 +28,7 @@ interface TapfitKernel {
  * ties unlike cpu and TensorFlow (first max wins). On `wasm` the conv2d filter and max-pool gradients read and
  * write the heap directly, and `BatchMatMul` (with transpose flags), `GatherV2` (axis 0), `Sum` (leading axes), `Slice`/`SplitV` (no copy of the whole input) and
  * `Transpose` (of matrices) get fast paths
- * in front of the stock kernels.
+ * in front of the stock kernels, and `Identity` (and `Cast` to the same dtype) shares its input's data instead of copying it.
  */
 const TAPFIT_KERNELS: readonly TapfitKernel[] = [
   { kernelName: tf.Conv2DBackpropFilter, make: (b) => conv2dBackpropFilterKernel(b), replaceOn: ['cpu'] },
@@ -41,6 +42,8 @@ const TAPFIT_KERNELS: readonly TapfitKernel[] = [
   { kernelName: tf.Slice, make: (_b, stock) => sliceWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.SplitV, make: (_b, stock) => splitVWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.Transpose, make: (_b, stock) => transposeWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Identity, make: (_b, stock) => identityWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Cast, make: (_b, stock) => castWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
 ];
 
 /** Backends whose kernels are complete and native; tapfit leaves them alone. */

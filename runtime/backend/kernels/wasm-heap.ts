@@ -8,7 +8,7 @@ import { isWasmMemory, simdKernels, type SimdKernels } from '../simd/index.ts';
  * import the backend package's internals.
  */
 export interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   getMemoryOffset(dataId: object): number;
   disposeData(dataId: object, force?: boolean): boolean;

@@ -10,6 +10,8 @@ export interface SimdKernels {
     x: number, dy: number, dx: number, batch: number, inH: number, inW: number, ch: number, fh: number, fw: number,
     sH: number, sW: number, top: number, left: number, outH: number, outW: number,
   ): void;
+  /** 2×2 windows, stride 2, tiling the input exactly (no padding), channels a multiple of 4; writes all of dx. */
+  max_pool_grad_2x2(x: number, dy: number, dx: number, batch: number, outH: number, outW: number, ch: number): void;
   sum_rows(x: number, out: number, acc: number, rows: number, cols: number): void;
 }
 

@@ -15,8 +15,16 @@
     (param $outH i32) (param $outW i32)
     (local $rb i32) (local $m i32) (local $b i32) (local $oy i32) (local $ox i32) (local $r i32) (local $c i32)
     (local $i i32) (local $iy i32) (local $ix i32) (local $dst i32) (local $src i32) (local $v v128) (local $tap i32)
+    (local $quads i32) (local $pix i32) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     ;; bytes between two rows of colsT
     (local.set $rb (i32.shl (i32.mul (i32.mul (local.get $batch) (local.get $outH)) (local.get $outW)) (i32.const 2)))
+    ;; Four neighbouring output positions at once when they read four neighbouring pixels (stride 1) whose
+    ;; channels come one or four at a time: a 4×4 transpose in registers turns 16 scattered float stores into
+    ;; four vector stores, one per row of colsT.
+    (local.set $quads (i32.and (i32.eq (local.get $sW) (i32.const 1))
+      (i32.or (i32.eq (local.get $inC) (i32.const 1)) (i32.eqz (i32.and (local.get $inC) (i32.const 3))))))
+    (local.set $pix (i32.shl (local.get $inC) (i32.const 2)))
     (local.set $r (i32.const 0))
     (block $r_done (loop $r_loop
       (br_if $r_done (i32.ge_u (local.get $r) (local.get $fh)))
@@ -40,6 +48,41 @@
               (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sW)) (local.get $c)) (local.get $left)))
               (local.set $dst (i32.add (local.get $tap) (i32.shl (local.get $m) (i32.const 2))))
               (local.set $i (i32.const 0))
+              (if (i32.and (i32.and (local.get $quads) (i32.lt_u (local.get $iy) (local.get $inH)))
+                    (i32.and (i32.le_u (i32.add (local.get $ox) (i32.const 4)) (local.get $outW))
+                      (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.lt_s (i32.add (local.get $ix) (i32.const 3)) (local.get $inW)))))
+                (then
+                  (local.set $src (i32.add (local.get $x) (i32.mul
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy)) (local.get $inW)) (local.get $ix))
+                    (local.get $pix))))
+                  (if (i32.eq (local.get $inC) (i32.const 1))
+                    (then (v128.store (local.get $dst) (v128.load (local.get $src))))
+                    (else
+                      (block $q_done (loop $q_loop
+                        (br_if $q_done (i32.ge_u (local.get $i) (local.get $inC)))
+                        ;; v_p = channels i..i+3 of pixel p; the transpose gives channel i+j of pixels 0..3
+                        (local.set $v0 (v128.load (local.get $src)))
+                        (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $pix))))
+                        (local.set $v2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $pix) (i32.const 1)))))
+                        (local.set $v3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $pix) (i32.const 3)))))
+                        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+                        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+                        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+                        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+                        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                        (local.set $dst (i32.add (local.get $dst) (local.get $rb)))
+                        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                        (local.set $dst (i32.add (local.get $dst) (local.get $rb)))
+                        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                        (local.set $dst (i32.add (local.get $dst) (local.get $rb)))
+                        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                        (local.set $dst (i32.add (local.get $dst) (local.get $rb)))
+                        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                        (br $q_loop)))))
+                  (local.set $m (i32.add (local.get $m) (i32.const 4)))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+                  (br $ox_loop)))
               ;; unsigned compares: a negative row or column is outside too
               (if (i32.or (i32.ge_u (local.get $iy) (local.get $inH)) (i32.ge_u (local.get $ix) (local.get $inW)))
                 (then
@@ -181,6 +224,63 @@
         (br $oy_loop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $b_loop))))
+
+  ;; max_pool_grad for 2×2 windows with stride 2 that tile the input exactly (inH = 2·outH, inW = 2·outW, no
+  ;; padding) and channels in fours: every element of dx belongs to one window, so each window's four positions
+  ;; are written outright (dy at the first max, 0 elsewhere) and dx needs no zeroing and no scatter. Same rule
+  ;; as max_pool_grad: strictly greater than everything before, from −∞.
+  (func (export "max_pool_grad_2x2")
+    (param $x i32) (param $dy i32) (param $dx i32) (param $batch i32) (param $outH i32) (param $outW i32) (param $ch i32)
+    (local $pix i32) (local $row i32) (local $bands i32) (local $k i32) (local $ox i32) (local $d i32)
+    (local $win i32) (local $out i32) (local $at i32) (local $g v128) (local $best v128) (local $sel v128)
+    (local $m v128) (local $v v128)
+    (local.set $pix (i32.shl (local.get $ch) (i32.const 2)))
+    ;; bytes per input row: 2·outW pixels
+    (local.set $row (i32.mul (i32.shl (local.get $outW) (i32.const 1)) (local.get $pix)))
+    (local.set $bands (i32.mul (local.get $batch) (local.get $outH)))
+    (local.set $k (i32.const 0))
+    (block $k_done (loop $k_loop
+      (br_if $k_done (i32.ge_u (local.get $k) (local.get $bands)))
+      (local.set $ox (i32.const 0))
+      (block $ox_done (loop $ox_loop
+        (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $outW)))
+        ;; byte offset of the window's top-left pixel: input row 2k (image b, row 2·oy), column 2·ox
+        (local.set $win (i32.add (i32.mul (i32.shl (local.get $k) (i32.const 1)) (local.get $row))
+          (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $pix))))
+        (local.set $d (i32.const 0))
+        (block $d_done (loop $d_loop
+          (br_if $d_done (i32.ge_u (local.get $d) (local.get $pix)))
+          (local.set $at (i32.add (local.get $x) (i32.add (local.get $win) (local.get $d))))
+          (local.set $v (v128.load (local.get $at)))
+          (local.set $m (f32x4.gt (local.get $v) (f32x4.splat (f32.const -inf))))
+          (local.set $best (v128.bitselect (local.get $v) (f32x4.splat (f32.const -inf)) (local.get $m)))
+          ;; sel: which of the four positions (0–3) holds the first max, −1 for none
+          (local.set $sel (v128.not (local.get $m)))
+          (local.set $v (v128.load (i32.add (local.get $at) (local.get $pix))))
+          (local.set $m (f32x4.gt (local.get $v) (local.get $best)))
+          (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $m)))
+          (local.set $sel (v128.bitselect (i32x4.splat (i32.const 1)) (local.get $sel) (local.get $m)))
+          (local.set $v (v128.load (i32.add (local.get $at) (local.get $row))))
+          (local.set $m (f32x4.gt (local.get $v) (local.get $best)))
+          (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $m)))
+          (local.set $sel (v128.bitselect (i32x4.splat (i32.const 2)) (local.get $sel) (local.get $m)))
+          (local.set $v (v128.load (i32.add (i32.add (local.get $at) (local.get $row)) (local.get $pix))))
+          (local.set $m (f32x4.gt (local.get $v) (local.get $best)))
+          (local.set $sel (v128.bitselect (i32x4.splat (i32.const 3)) (local.get $sel) (local.get $m)))
+          (local.set $g (v128.load (local.get $dy)))
+          (local.set $out (i32.add (local.get $dx) (i32.add (local.get $win) (local.get $d))))
+          (v128.store (local.get $out) (v128.and (local.get $g) (i32x4.eq (local.get $sel) (i32x4.splat (i32.const 0)))))
+          (v128.store (i32.add (local.get $out) (local.get $pix)) (v128.and (local.get $g) (i32x4.eq (local.get $sel) (i32x4.splat (i32.const 1)))))
+          (v128.store (i32.add (local.get $out) (local.get $row)) (v128.and (local.get $g) (i32x4.eq (local.get $sel) (i32x4.splat (i32.const 2)))))
+          (v128.store (i32.add (i32.add (local.get $out) (local.get $row)) (local.get $pix))
+            (v128.and (local.get $g) (i32x4.eq (local.get $sel) (i32x4.splat (i32.const 3)))))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+          (local.set $d (i32.add (local.get $d) (i32.const 16)))
+          (br $d_loop)))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+        (br $ox_loop)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $k_loop))))
 
   ;; base[index] += value (float32 elements)
   (func $add_at (param $base i32) (param $index i32) (param $value f32)
