@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '../runtime/backend/index.ts';
 import { CLOCK, QUICK, alternate, fmtMs, fmtRatio, median, pairedRatio, spreadPct, table, type BenchResult, type Contender, type Goal, type Timings } from './harness.ts';
 import { TORCH_INSTALL_HINT, TorchPeer, torchAvailable } from './peers/peer.ts';
-import { matMulGflops } from './flops.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { cnnFlops, matMulGflops } from './flops.ts';
 import { formatProfile, profileKernels } from './profile.ts';
 import { CNN, LSTM, cnnWorkload, lstmWorkload, type Workload } from './workloads.ts';
 
@@ -79,7 +80,25 @@ interface Measured {
 /** XNNPACK's dense work: the kernels a conv/matMul epoch cannot do without (everything else is overhead around them). */
 const DENSE_KERNELS = new Set(['Conv2D', 'FusedConv2D', 'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput']);
 
-async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log: (m: string) => void): Promise<Measured> {
+/**
+ * The CNN's floor on wasm: its epoch's conv and dense FLOPs at one core's best matMul rate, against PyTorch's
+ * whole epoch — how close to PyTorch XNNPACK's kernels could bring tapfit even with nothing else to do.
+ */
+function cnnFloor(model: tf.LayersModel, torchEpochMs: number, matMulBest: number): string {
+  const flops = cnnFlops(model);
+  const epoch = flops.trainPerImage * CNN.nTrain + flops.forwardPerImage * CNN.nValid;
+  const floorMs = epoch / (matMulBest * 1e6);
+  const torchRate = epoch / (torchEpochMs * 1e6);
+  const goalRate = epoch / (GOAL * torchEpochMs * 1e6);
+  return (
+    `**The floor on wasm.** The epoch's convolutions and matMuls are ${(epoch / 1e9).toFixed(2)} GFLOP. PyTorch's 1-thread epoch (${fmtMs(torchEpochMs)}) runs them at ${torchRate.toFixed(1)} GFLOP/s overall (oneDNN, AVX2 FMA: 8 lanes per multiply-add). ` +
+    `One core's 512³ \`matMul\` on wasm peaks at ${matMulBest.toFixed(1)} GFLOP/s here (XNNPACK on WebAssembly's 128-bit SIMD, which has no fused multiply-add), so on wasm these FLOPs alone take at least ${fmtMs(floorMs)}: ` +
+    `**${fmtRatio(floorMs / torchEpochMs)} PyTorch's whole epoch**, before any pooling, activation, optimizer or loop. The 1.3× goal would need ${goalRate.toFixed(1)} GFLOP/s sustained over the whole epoch, ` +
+    `${fmtRatio(goalRate / matMulBest)} wasm's best matMul rate: out of reach with XNNPACK's kernels, on which tfjs's wasm backend runs every convolution and matMul. tapfit's dense kernels run close to that rate (the profile above), so what is left to win is in the other kernels and outside them.`
+  );
+}
+
+async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log: (m: string) => void, matMulBest: number): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), `tapfit-torch-${spec.key}-`));
   const w = await spec.make(dir);
   const peers: TorchPeer[] = [];
@@ -154,7 +173,8 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
         `(${(dense / torchBatch).toFixed(2)}× PyTorch's whole batch), ${otherKernels.toFixed(1)} ms in all other kernels and ${outside.toFixed(1)} ms outside kernels (tfjs's engine and autodiff, the optimizer's per-parameter steps, the loop)` +
         ' — the profile adds a timer call per kernel, so these add to a little more than the unprofiled epoch.'
       : '';
-    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo, gap };
+    const floor = torch.ok && w.layers ? cnnFloor(w.layers, median(t.ms.torch1), matMulBest) : '';
+    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo, gap: [gap, floor].filter(Boolean).join('\n\n') };
   } finally {
     for (const p of peers) await p.close();
     w.dispose();
@@ -206,10 +226,10 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
   const results: Measured[] = [];
   // BENCH_TORCH_ONLY=cnn|lstm: one workload (while working on its kernels).
   const only = process.env.BENCH_TORCH_ONLY;
-  for (const spec of SPECS) if (!only || only === spec.key) results.push(await measure(spec, torch, log));
+  const oneThread = matMulGflops().best;
+  for (const spec of SPECS) if (!only || only === spec.key) results.push(await measure(spec, torch, log, oneThread));
   log('  torch: threaded wasm probe');
   const probe = threadsProbe();
-  const oneThread = matMulGflops().best;
   const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';
   const markdown = [
     torch.ok

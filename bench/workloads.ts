@@ -17,6 +17,8 @@ export const LSTM = { bs: 64, seq: 16, upTo: 9999 } as const;
 
 export interface Workload {
   learn: Learner;
+  /** The layers model, where the workload is one (the CNN): its FLOPs are counted from its layers. */
+  layers?: tf.LayersModel;
   /** Frees the tensors the workload made (model, optimizer state, data). */
   dispose(): void;
 }
@@ -34,9 +36,11 @@ export async function cnnWorkload(dataDir?: string): Promise<Workload> {
   }
   const tensors = [tf.tensor4d(train.x, [train.n, 28, 28, 1]), tf.tensor1d(train.y, 'int32'), tf.tensor4d(valid.x, [valid.n, 28, 28, 1]), tf.tensor1d(valid.y, 'int32')];
   const dls = DataLoaders.fromTensors({ train: tensors.slice(0, 2), valid: tensors.slice(2) }, { batchSize: CNN.bs, shuffle: false });
-  const learn = await Learner.create({ model: mnistCnn({ seed: 0 }), dls, metrics: ['accuracy'], backend: 'wasm', quiet: true });
+  const layers = mnistCnn({ seed: 0 });
+  const learn = await Learner.create({ model: layers, dls, metrics: ['accuracy'], backend: 'wasm', quiet: true });
   return {
     learn,
+    layers,
     dispose() {
       learn.opt.dispose();
       learn.model.dispose?.();

@@ -47,6 +47,11 @@ export const CONV_CASES: ConvCase[] = [
   { name: 'channels in fours (8 → 5), stride 1, same, odd width', x: [2, 6, 13, 8], filter: [3, 3, 8, 5], strides: 1, pad: 'same', dataFormat: 'NHWC' },
   { name: 'one channel (1 → 6), stride 1, same', x: [2, 9, 11, 1], filter: [3, 3, 1, 6], strides: 1, pad: 'same', dataFormat: 'NHWC' },
   { name: 'one channel, stride [1, 2], valid', x: [1, 8, 10, 1], filter: [3, 2, 1, 3], strides: [1, 2], pad: 'valid', dataFormat: 'NHWC' },
+  // Output channels in eights: the SIMD filter gradient without im2col (K = fh·fw·inC not a multiple of 4 too).
+  { name: 'outputs in eights (3 → 8), stride 1, same', x: [2, 7, 9, 3], filter: [3, 3, 3, 8], strides: 1, pad: 'same', dataFormat: 'NHWC' },
+  { name: 'outputs in eights (4 → 16), stride [2, 3], explicit pad', x: [2, 9, 11, 4], filter: [3, 2, 4, 16], strides: [2, 3], pad: [[0, 0], [1, 2], [2, 0], [0, 0]], dataFormat: 'NHWC' },
+  { name: 'two channels to 16, stride [2, 3], explicit pad', x: [2, 9, 11, 2], filter: [3, 2, 2, 16], strides: [2, 3], pad: [[0, 0], [1, 2], [2, 0], [0, 0]], dataFormat: 'NHWC' },
+  { name: 'one channel to 8, stride 2, valid', x: [3, 8, 9, 1], filter: [3, 3, 1, 8], strides: 2, pad: 'valid', dataFormat: 'NHWC' },
   { name: 'padding wider than the filter', x: [1, 6, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]], dataFormat: 'NHWC' },
 ];
 

@@ -17,9 +17,12 @@ interface Expected {
   values: Float32Array;
 }
 const filterGrads = new Map<string, Expected>();
+const convOutputs = new Map<string, Expected>();
+const fusedOutputs = new Map<string, Expected>();
 const inputGrads = new Map<string, Expected>();
 let segmentSum: Float32Array;
 const poolGrads = new Map<string, Expected>();
+const pooled = new Map<string, Expected>();
 const poolKey = (c: PoolCase, negative: boolean): string => `${c.name}/${negative}`;
 
 function poolInputs(c: PoolCase, negative: boolean): { x: tf.Tensor4D; y: tf.Tensor4D; dy: tf.Tensor4D } {
@@ -30,6 +33,12 @@ function poolInputs(c: PoolCase, negative: boolean): { x: tf.Tensor4D; y: tf.Ten
 }
 const poolAttrs = (c: PoolCase): NamedAttrMap =>
   ({ filterSize: c.filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode }) as unknown as NamedAttrMap;
+
+/** conv2d + bias + relu through tfjs's fused op (one FusedConv2D kernel where no gradient is taken). */
+function fusedConv(c: ConvCase, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const bias = tf.tensor1d(seeded(c.filter[3], 17));
+  return tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode, bias, activation: 'relu' });
+}
 
 function convInputs(c: ConvCase): { x: tf.Tensor4D; w: tf.Tensor4D; dy: tf.Tensor4D } {
   const x = tf.tensor4d(seeded(prod(inputShape(c)), 11), inputShape(c));
@@ -143,6 +152,10 @@ beforeAll(async () => {
       const common = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode };
       const dw = runReference(tf.Conv2DBackpropFilter, 'cpu', { x, dy }, { ...common, filterShape: c.filter } as unknown as NamedAttrMap);
       filterGrads.set(c.name, { x: x.shape, shape: dw.shape, values: dw.dataSync() as Float32Array });
+      const y = tf.conv2d(x, w, c.strides, c.pad, c.dataFormat, 1, c.dimRoundingMode);
+      convOutputs.set(c.name, { x: x.shape, shape: y.shape, values: y.dataSync() as Float32Array });
+      const fused = fusedConv(c, x, w);
+      fusedOutputs.set(c.name, { x: x.shape, shape: fused.shape, values: fused.dataSync() as Float32Array });
       const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...common, inputShape: inputShape(c) } as unknown as NamedAttrMap) as tf.Tensor;
       inputGrads.set(c.name, { x: x.shape, shape: dx.shape, values: dx.dataSync() as Float32Array });
     }
@@ -151,6 +164,7 @@ beforeAll(async () => {
         const { x, y, dy } = poolInputs(c, negative);
         const dx = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, poolAttrs(c)) as tf.Tensor;
         poolGrads.set(poolKey(c, negative), { x: x.shape, shape: dx.shape, values: dx.dataSync() as Float32Array });
+        pooled.set(poolKey(c, negative), { x: x.shape, shape: y.shape, values: y.dataSync() as Float32Array });
       }
     }
     for (const c of MATMUL_CASES) {
@@ -218,6 +232,16 @@ describe('tapfit kernels on wasm', () => {
         });
       });
 
+      it('conv2d, and conv2d + bias + relu fused, equal the cpu kernels', () => {
+        tf.tidy(() => {
+          const { x, w } = convInputs(c);
+          const want = convOutputs.get(c.name)!;
+          expect(relativeError(tf.conv2d(x, w, c.strides, c.pad, c.dataFormat, 1, c.dimRoundingMode), tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
+          const wantFused = fusedOutputs.get(c.name)!;
+          expect(relativeError(fusedConv(c, x, w), tf.tensor(wantFused.values, wantFused.shape))).toBeLessThan(TOL);
+        });
+      });
+
       it('input gradient equals wasm’s stock kernel', () => {
         tf.tidy(() => {
           const { w, dy } = convInputs(c);
@@ -230,6 +254,16 @@ describe('tapfit kernels on wasm', () => {
     });
 
     describe.each(POOL_CASES)('maxPool gradient equals the stock cpu kernel: $name', (c) => {
+      it.each([false, true])('all-negative windows: %s, maxPool itself', (negative) => {
+        tf.tidy(() => {
+          const { x } = poolInputs(c, negative);
+          const want = pooled.get(poolKey(c, negative))!;
+          const got = tf.maxPool(x, c.filterSize, c.strides, c.pad, c.dimRoundingMode);
+          expect(got.shape).toEqual(want.shape);
+          expect(Array.from(got.dataSync())).toEqual(Array.from(want.values));
+        });
+      });
+
       it.each([false, true])('all-negative windows: %s (through tf.grad of maxPool)', (negative) => {
         tf.tidy(() => {
           const { x, dy } = poolInputs(c, negative);
@@ -238,6 +272,18 @@ describe('tapfit kernels on wasm', () => {
           expect(relativeError(got, tf.tensor(want.values, want.shape))).toBeLessThan(TOL);
         });
       });
+    });
+  });
+
+  it('maxPool 2×2/2 skips NaN as the cpu kernel does, and its gradient goes where the max came from', () => {
+    tf.tidy(() => {
+      // one image 2×4, 4 channels: window 1 holds NaN, 1, NaN, 0 in every channel; window 2 only NaN
+      const nan = Number.NaN;
+      const pixels = [nan, 1, nan, nan, nan, 0, nan, nan];
+      const x = tf.tensor4d(pixels.flatMap((v) => [v, v, v, v]), [1, 2, 4, 4]);
+      expect(Array.from(tf.maxPool(x, 2, 2, 'valid').dataSync())).toEqual([1, 1, 1, 1, -Infinity, -Infinity, -Infinity, -Infinity]);
+      const dx = tf.grad((xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, 2, 2, 'valid'))(x, tf.ones([1, 1, 2, 4]));
+      expect(Array.from(dx.dataSync())).toEqual(pixels.flatMap((_, i) => (i === 1 ? [1, 1, 1, 1] : [0, 0, 0, 0])));
     });
   });
 
@@ -331,6 +377,24 @@ describe('tapfit kernels on wasm', () => {
       // tfjs 4.22's stock wasm kernel gives [1, 254, 3, 0] here (the low byte)
       expect(Array.from(tf.cast(ints, 'bool').dataSync())).toEqual([1, 1, 1, 0]);
       expect(Array.from(tf.cast(tf.tensor([0.5, -0, 256, Number.NaN]), 'bool').dataSync())).toEqual([1, 0, 1, 1]);
+    });
+  });
+
+  it.each([
+    { name: 'bias over NHWC', x: [2, 3, 5, 8], row: [8] },
+    { name: 'row first, odd width', x: [4, 7], row: [1, 7] },
+    { name: 'keep-dims row', x: [3, 2, 6], row: [1, 1, 6] },
+    { name: 'not a row (stock)', x: [3, 4], row: [3, 1] },
+  ])('add of a broadcast row equals the stock kernel: $name', ({ x, row }) => {
+    tf.tidy(() => {
+      const xs = tf.tensor(seeded(prod(x), 27), x);
+      const rs = tf.tensor(seeded(prod(row), 28), row);
+      for (const [a, b] of [[xs, rs], [rs, xs]] as const) {
+        const want = runReference(tf.Add, 'wasm', { a, b }, {});
+        const got = tf.add(a, b);
+        expect(got.shape).toEqual(want.shape);
+        expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      }
     });
   });
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { windowOnHeap } from './heap-window.ts';
 import { padOrCrop } from './layout.ts';
 import { asTensor, runOps } from './tensor-info.ts';
 import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
@@ -104,8 +105,17 @@ export function conv2dBackpropFilterWasm(backend: WasmHeapBackend, x: tf.Tensor4
     // dy's own size (see conv2dBackpropFilter).
     const [, outH, outW, outC] = dy.shape;
     const rows = batch * outH * outW;
-    const colsT = heapTensor(backend, [fh * fw * inC, rows]);
     const simd = heapSimd(backend);
+    if (simd && outC % 8 === 0) {
+      // The window exactly, so the kernel reads no bounds: a copy of x, far smaller than im2col's patches.
+      const xPad = windowOnHeap(backend, x, top, fh + sH * (outH - 1), left, fw + sW * (outW - 1));
+      const [, hp, wp] = xPad.shape;
+      const dw = heapTensor(backend, [fh, fw, inC, outC]);
+      heapF32(backend, dw).fill(0);
+      simd.conv_filter_grad(offsetOf(backend, xPad), offsetOf(backend, dy), offsetOf(backend, dw), batch, hp, wp, inC, outH, outW, outC, fh, fw, sH, sW);
+      return dw as tf.Tensor4D;
+    }
+    const colsT = heapTensor(backend, [fh * fw * inC, rows]);
     if (simd) simd.im2col_t(offsetOf(backend, x), offsetOf(backend, colsT), batch, inH, inW, inC, fh, fw, sH, sW, top, left, outH, outW);
     else fillColsT(heapF32(backend, x), heapF32(backend, colsT), batch, inH, inW, inC, fh, fw, sH, sW, top, left, outH, outW);
     const grad = tf.matMul(colsT as tf.Tensor2D, tf.reshape(dy, [rows, outC]) as tf.Tensor2D);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop, spreadByStride } from './layout.ts';
+import { tiles2x2 } from './max-pool.ts';
 import { asTensor, runOps } from './tensor-info.ts';
 import { heapF32, heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
@@ -75,7 +76,7 @@ export function maxPoolGradWasm(backend: WasmHeapBackend, dy: tf.Tensor4D, x: tf
   const out = heapTensor(backend, x.shape);
   const simd = heapSimd(backend);
   // 2×2/2 windows tiling the input (a CNN's usual pool): each window's four positions written outright.
-  if (simd && fh === 2 && fw === 2 && sH === 2 && sW === 2 && top === 0 && left === 0 && inH === 2 * outH && inW === 2 * outW && ch % 4 === 0) {
+  if (simd && tiles2x2(info)) {
     simd.max_pool_grad_2x2(offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), batch, outH, outW, ch);
     return out as tf.Tensor4D;
   }

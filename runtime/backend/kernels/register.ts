@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { addWasmKernel } from './add.ts';
 import { batchMatMulWasmKernel, transposeWasmKernel } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.ts';
+import { conv2dWasmKernel } from './conv2d.ts';
 import { gatherWasmKernel } from './gather.ts';
 import { castWasmKernel, identityWasmKernel } from './identity-cast.ts';
+import { maxPoolWasmKernel } from './max-pool.ts';
 import { maxPoolGradKernel } from './max-pool-grad.ts';
 import { sliceWasmKernel, splitVWasmKernel } from './slice.ts';
 import { sumWasmKernel } from './sum.ts';
@@ -27,7 +30,7 @@ interface TapfitKernel {
  * The gradient of `maxPool`: `wasm`'s stock one sends the dy of an all-negative window to element 0 and breaks
  * ties unlike cpu and TensorFlow (first max wins). On `wasm` the conv2d filter and max-pool gradients read and
  * write the heap directly, and `BatchMatMul` (with transpose flags), `GatherV2` (axis 0), `Sum` (leading axes), `Slice`/`SplitV` (no copy of the whole input) and
- * `Transpose` (of matrices) get fast paths
+ * `Transpose` (of matrices) and `Conv2D`/`FusedConv2D` (1–3 input channels) get fast paths
  * in front of the stock kernels, and `Identity` (and `Cast` to the same dtype) shares its input's data instead of copying it.
  */
 const TAPFIT_KERNELS: readonly TapfitKernel[] = [
@@ -42,6 +45,10 @@ const TAPFIT_KERNELS: readonly TapfitKernel[] = [
   { kernelName: tf.Slice, make: (_b, stock) => sliceWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.SplitV, make: (_b, stock) => splitVWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.Transpose, make: (_b, stock) => transposeWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Conv2D, make: (_b, stock) => conv2dWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.FusedConv2D, make: (_b, stock) => conv2dWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.Add, make: (_b, stock) => addWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
+  { kernelName: tf.MaxPool, make: (_b, stock) => maxPoolWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.Identity, make: (_b, stock) => identityWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
   { kernelName: tf.Cast, make: (_b, stock) => castWasmKernel(stock!), replaceOn: ['wasm'], onlyOn: ['wasm'] },
 ];

@@ -6,13 +6,27 @@ export interface SimdKernels {
     x: number, cols: number, batch: number, inH: number, inW: number, inC: number, fh: number, fw: number,
     sH: number, sW: number, top: number, left: number, outH: number, outW: number,
   ): void;
+  /** conv2d (+ bias, + relu when relu ≠ 0) into out [B,outH,outW,outC]; x already padded/cropped to the window; outC a multiple of 8; bias 0 for none. */
+  conv_few_channels(
+    x: number, w: number, bias: number, out: number, batch: number, hp: number, wp: number, c: number, outH: number,
+    outW: number, outC: number, fh: number, fw: number, sH: number, sW: number, relu: number,
+  ): void;
+  /** dw [fh·fw·c, outC] += the filter gradient; x already padded/cropped to the window; outC a multiple of 8. */
+  conv_filter_grad(
+    x: number, dy: number, dw: number, batch: number, hp: number, wp: number, c: number, outH: number, outW: number,
+    outC: number, fh: number, fw: number, sH: number, sW: number,
+  ): void;
   max_pool_grad(
     x: number, dy: number, dx: number, batch: number, inH: number, inW: number, ch: number, fh: number, fw: number,
     sH: number, sW: number, top: number, left: number, outH: number, outW: number,
   ): void;
+  /** max-pool, 2×2 windows, stride 2, tiling the input exactly (no padding), channels a multiple of 4. */
+  max_pool_2x2(x: number, out: number, batch: number, outH: number, outW: number, ch: number): void;
   /** 2×2 windows, stride 2, tiling the input exactly (no padding), channels a multiple of 4; writes all of dx. */
   max_pool_grad_2x2(x: number, dy: number, dx: number, batch: number, outH: number, outW: number, ch: number): void;
   sum_rows(x: number, out: number, acc: number, rows: number, cols: number): void;
+  /** out [rows, cols] = x + row (row: cols floats). */
+  add_row(x: number, row: number, out: number, rows: number, cols: number): void;
 }
 
 /** The few WebAssembly JS-API types used here (the project's TypeScript libs have no WebAssembly declarations). */

@@ -129,6 +129,238 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $r_loop))))
 
+  ;; An NHWC conv2d for inputs with few channels (an image model's first layer), where XNNPACK's GEMM has a
+  ;; reduction of only fh·fw·c: out[m, o] = bias[o] + Σ_k xPad[pixel(m) + off(k)] · w[k, o], then relu if asked.
+  ;; Blocks of 4 pixels of an output row × 8 output channels (eight accumulators); a filter row's taps and
+  ;; channels are one contiguous run of xPad, so k steps through it 4 bytes at a time. xPad is the input cropped
+  ;; or zero-padded to exactly the window (see conv_filter_grad); outC must be a multiple of 8; bias = 0 for none.
+  (func (export "conv_few_channels")
+    (param $x i32) (param $w i32) (param $bias i32) (param $out i32) (param $batch i32) (param $hp i32) (param $wp i32)
+    (param $c i32) (param $outH i32) (param $outW i32) (param $outC i32) (param $fh i32) (param $fw i32)
+    (param $sH i32) (param $sW i32) (param $relu i32)
+    (local $rows i32) (local $row i32) (local $b i32) (local $oy i32) (local $ox i32) (local $nb i32) (local $r i32) (local $t i32)
+    (local $run i32) (local $pStep i32) (local $wRow i32) (local $xRow i32) (local $rowBase i32) (local $p i32) (local $q i32)
+    (local $wq i32) (local $o i32) (local $n i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $w0 v128) (local $w1 v128) (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local.set $run (i32.mul (local.get $fw) (local.get $c)))
+    (local.set $pStep (i32.shl (i32.mul (local.get $sW) (local.get $c)) (i32.const 2)))
+    (local.set $wRow (i32.shl (local.get $outC) (i32.const 2)))
+    (local.set $xRow (i32.shl (i32.mul (local.get $wp) (local.get $c)) (i32.const 2)))
+    (local.set $rows (i32.mul (local.get $batch) (local.get $outH)))
+    (local.set $o (local.get $out))
+    (local.set $row (i32.const 0))
+    (block $row_done (loop $row_loop
+      (br_if $row_done (i32.ge_u (local.get $row) (local.get $rows)))
+      (local.set $b (i32.div_u (local.get $row) (local.get $outH)))
+      (local.set $oy (i32.rem_u (local.get $row) (local.get $outH)))
+      ;; xPad's row oy·sH of image b
+      (local.set $rowBase (i32.add (local.get $x) (i32.mul
+        (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.mul (local.get $oy) (local.get $sH))) (local.get $xRow))))
+      (local.set $ox (i32.const 0))
+      (block $ox_done (loop $ox_loop
+        (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $outW)))
+        ;; n pixels in this block: 4, or 1 for the row's tail
+        (local.set $n (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $ox) (i32.const 4)) (local.get $outW))))
+        (local.set $p (i32.add (local.get $rowBase) (i32.mul (local.get $ox) (local.get $pStep))))
+        (local.set $nb (i32.const 0))
+        (block $nb_done (loop $nb_loop
+          (br_if $nb_done (i32.ge_u (local.get $nb) (local.get $outC)))
+          (local.set $b0 (v128.const i32x4 0 0 0 0))
+          (local.set $b1 (v128.const i32x4 0 0 0 0))
+          (if (local.get $bias) (then
+            (local.set $b0 (v128.load offset=0 (i32.add (local.get $bias) (i32.shl (local.get $nb) (i32.const 2)))))
+            (local.set $b1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $nb) (i32.const 2)))))))
+          (local.set $a0 (local.get $b0)) (local.set $a1 (local.get $b1))
+          (local.set $a2 (local.get $b0)) (local.set $a3 (local.get $b1))
+          (local.set $a4 (local.get $b0)) (local.set $a5 (local.get $b1))
+          (local.set $a6 (local.get $b0)) (local.set $a7 (local.get $b1))
+          (local.set $wq (i32.add (local.get $w) (i32.shl (local.get $nb) (i32.const 2))))
+          (local.set $r (i32.const 0))
+          (block $r_done (loop $r_loop
+            (br_if $r_done (i32.ge_u (local.get $r) (local.get $fh)))
+            (local.set $q (i32.add (local.get $p) (i32.mul (local.get $r) (local.get $xRow))))
+            (local.set $t (local.get $run))
+            (if (i32.eq (local.get $n) (i32.const 4))
+              (then
+                (block $t_done (loop $t_loop
+                  (br_if $t_done (i32.eqz (local.get $t)))
+                  (local.set $w0 (v128.load offset=0 (local.get $wq)))
+                  (local.set $w1 (v128.load offset=16 (local.get $wq)))
+                  (local.set $s (v128.load32_splat (local.get $q)))
+                  (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $w0))))
+                  (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $w1))))
+                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (local.get $pStep))))
+                  (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $w0))))
+                  (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $w1))))
+                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (i32.shl (local.get $pStep) (i32.const 1)))))
+                  (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $w0))))
+                  (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $w1))))
+                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (i32.mul (local.get $pStep) (i32.const 3)))))
+                  (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $w0))))
+                  (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $w1))))
+                  (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                  (local.set $wq (i32.add (local.get $wq) (local.get $wRow)))
+                  (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+                  (br $t_loop))))
+              (else
+                (block $t1_done (loop $t1_loop
+                  (br_if $t1_done (i32.eqz (local.get $t)))
+                  (local.set $s (v128.load32_splat (local.get $q)))
+                  (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $wq)))))
+                  (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $wq)))))
+                  (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                  (local.set $wq (i32.add (local.get $wq) (local.get $wRow)))
+                  (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+                  (br $t1_loop)))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $r_loop)))
+          (if (local.get $relu) (then
+            (local.set $a0 (f32x4.max (local.get $a0) (v128.const i32x4 0 0 0 0)))
+            (local.set $a1 (f32x4.max (local.get $a1) (v128.const i32x4 0 0 0 0)))
+            (local.set $a2 (f32x4.max (local.get $a2) (v128.const i32x4 0 0 0 0)))
+            (local.set $a3 (f32x4.max (local.get $a3) (v128.const i32x4 0 0 0 0)))
+            (local.set $a4 (f32x4.max (local.get $a4) (v128.const i32x4 0 0 0 0)))
+            (local.set $a5 (f32x4.max (local.get $a5) (v128.const i32x4 0 0 0 0)))
+            (local.set $a6 (f32x4.max (local.get $a6) (v128.const i32x4 0 0 0 0)))
+            (local.set $a7 (f32x4.max (local.get $a7) (v128.const i32x4 0 0 0 0)))))
+          ;; out[pixel j, nb..nb+8] for the block's pixels, one output row (outC floats) apart
+          (local.set $q (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 2))))
+          (v128.store offset=0 (local.get $q) (local.get $a0))
+          (v128.store offset=16 (local.get $q) (local.get $a1))
+          (if (i32.eq (local.get $n) (i32.const 4)) (then
+            (local.set $q (i32.add (local.get $q) (local.get $wRow)))
+            (v128.store offset=0 (local.get $q) (local.get $a2))
+            (v128.store offset=16 (local.get $q) (local.get $a3))
+            (local.set $q (i32.add (local.get $q) (local.get $wRow)))
+            (v128.store offset=0 (local.get $q) (local.get $a4))
+            (v128.store offset=16 (local.get $q) (local.get $a5))
+            (local.set $q (i32.add (local.get $q) (local.get $wRow)))
+            (v128.store offset=0 (local.get $q) (local.get $a6))
+            (v128.store offset=16 (local.get $q) (local.get $a7))))
+          (local.set $nb (i32.add (local.get $nb) (i32.const 8)))
+          (br $nb_loop)))
+        (local.set $o (i32.add (local.get $o) (i32.mul (local.get $n) (local.get $wRow))))
+        (local.set $ox (i32.add (local.get $ox) (local.get $n)))
+        (br $ox_loop)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $row_loop))))
+
+  ;; The gradient of an NHWC conv2d with respect to its filter, without im2col and without packing dy:
+  ;; dw[k, o] += Σ_m xPad[pixel(m) + off(k)] · dy[m, o] for k = (r, c, i), o < outC, m = (b, oy, ox), where
+  ;; xPad is the input already cropped/zero-padded to exactly the window (Hp = fh + sH·(outH − 1) rows, Wp
+  ;; likewise) so that every read is inside it. Register blocks of 4 rows of k × 8 columns of o (eight
+  ;; accumulators), streamed over one image's pixels at a time, so that image's dy and xPad stay in L1.
+  ;; outC must be a multiple of 8; dw must hold zeros (or what to add to).
+  (func (export "conv_filter_grad")
+    (param $x i32) (param $dy i32) (param $dw i32) (param $batch i32) (param $hp i32) (param $wp i32) (param $c i32)
+    (param $outH i32) (param $outW i32) (param $outC i32) (param $fh i32) (param $fw i32) (param $sH i32) (param $sW i32)
+    (local $K i32) (local $b i32) (local $kb i32) (local $nb i32) (local $oy i32) (local $ox i32) (local $j i32) (local $k i32)
+    (local $off0 i32) (local $off1 i32) (local $off2 i32) (local $off3 i32) (local $off i32)
+    (local $img i32) (local $dyImg i32) (local $p i32) (local $dyp i32) (local $out i32)
+    (local $pStep i32) (local $rowStep i32) (local $dyRow i32) (local $imgBytes i32) (local $dyImgBytes i32) (local $kRow i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $d0 v128) (local $d1 v128) (local $s v128)
+    (local.set $K (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $c)))
+    (local.set $pStep (i32.shl (i32.mul (local.get $sW) (local.get $c)) (i32.const 2)))
+    (local.set $rowStep (i32.shl (i32.mul (i32.mul (local.get $sH) (local.get $wp)) (local.get $c)) (i32.const 2)))
+    (local.set $dyRow (i32.shl (local.get $outC) (i32.const 2)))
+    (local.set $imgBytes (i32.shl (i32.mul (i32.mul (local.get $hp) (local.get $wp)) (local.get $c)) (i32.const 2)))
+    (local.set $dyImgBytes (i32.mul (i32.mul (local.get $outH) (local.get $outW)) (local.get $dyRow)))
+    (local.set $img (local.get $x))
+    (local.set $dyImg (local.get $dy))
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $kb (i32.const 0))
+      (block $kb_done (loop $kb_loop
+        (br_if $kb_done (i32.ge_u (local.get $kb) (local.get $K)))
+        ;; byte offsets in xPad of the block's four k rows from a pixel; rows past K repeat the last row
+        ;; (computed, never stored)
+        (local.set $j (i32.const 0))
+        (block $j_done (loop $j_loop
+          (br_if $j_done (i32.ge_u (local.get $j) (i32.const 4)))
+          (local.set $k (i32.add (local.get $kb) (local.get $j)))
+          (if (i32.ge_u (local.get $k) (local.get $K)) (then (local.set $k (i32.sub (local.get $K) (i32.const 1)))))
+          ;; k = (r·fw + cc)·c + i  →  ((r·wp + cc)·c + i)·4
+          (local.set $kRow (i32.mul (local.get $fw) (local.get $c)))
+          (local.set $off (i32.shl (i32.add
+            (i32.mul (i32.add (i32.mul (i32.div_u (local.get $k) (local.get $kRow)) (local.get $wp))
+                              (i32.div_u (i32.rem_u (local.get $k) (local.get $kRow)) (local.get $c)))
+                     (local.get $c))
+            (i32.rem_u (local.get $k) (local.get $c))) (i32.const 2)))
+          (if (i32.eqz (local.get $j)) (then (local.set $off0 (local.get $off))))
+          (if (i32.eq (local.get $j) (i32.const 1)) (then (local.set $off1 (local.get $off))))
+          (if (i32.eq (local.get $j) (i32.const 2)) (then (local.set $off2 (local.get $off))))
+          (if (i32.eq (local.get $j) (i32.const 3)) (then (local.set $off3 (local.get $off))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $j_loop)))
+        (local.set $nb (i32.const 0))
+        (block $nb_done (loop $nb_loop
+          (br_if $nb_done (i32.ge_u (local.get $nb) (local.get $outC)))
+          (local.set $out (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (local.get $kb) (local.get $outC)) (local.get $nb)) (i32.const 2))))
+          (local.set $a0 (v128.load offset=0 (local.get $out)))
+          (local.set $a1 (v128.load offset=16 (local.get $out)))
+          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+          (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
+          (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
+          (if (i32.lt_u (i32.add (local.get $kb) (i32.const 1)) (local.get $K)) (then
+            (local.set $a2 (v128.load offset=0 (i32.add (local.get $out) (local.get $dyRow))))
+            (local.set $a3 (v128.load offset=16 (i32.add (local.get $out) (local.get $dyRow))))))
+          (if (i32.lt_u (i32.add (local.get $kb) (i32.const 2)) (local.get $K)) (then
+            (local.set $a4 (v128.load offset=0 (i32.add (local.get $out) (i32.shl (local.get $dyRow) (i32.const 1)))))
+            (local.set $a5 (v128.load offset=16 (i32.add (local.get $out) (i32.shl (local.get $dyRow) (i32.const 1)))))))
+          (if (i32.lt_u (i32.add (local.get $kb) (i32.const 3)) (local.get $K)) (then
+            (local.set $a6 (v128.load offset=0 (i32.add (local.get $out) (i32.mul (local.get $dyRow) (i32.const 3)))))
+            (local.set $a7 (v128.load offset=16 (i32.add (local.get $out) (i32.mul (local.get $dyRow) (i32.const 3)))))))
+          (local.set $dyp (i32.add (local.get $dyImg) (i32.shl (local.get $nb) (i32.const 2))))
+          (local.set $oy (i32.const 0))
+          (block $oy_done (loop $oy_loop
+            (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $outH)))
+            (local.set $p (i32.add (local.get $img) (i32.mul (local.get $oy) (local.get $rowStep))))
+            (local.set $ox (local.get $outW))
+            (block $ox_done (loop $ox_loop
+              (br_if $ox_done (i32.eqz (local.get $ox)))
+              (local.set $d0 (v128.load offset=0 (local.get $dyp)))
+              (local.set $d1 (v128.load offset=16 (local.get $dyp)))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $off0))))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $off1))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $off2))))
+              (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $off3))))
+              (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $p (i32.add (local.get $p) (local.get $pStep)))
+              (local.set $dyp (i32.add (local.get $dyp) (local.get $dyRow)))
+              (local.set $ox (i32.sub (local.get $ox) (i32.const 1)))
+              (br $ox_loop)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $oy_loop)))
+          (v128.store offset=0 (local.get $out) (local.get $a0))
+          (v128.store offset=16 (local.get $out) (local.get $a1))
+          (if (i32.lt_u (i32.add (local.get $kb) (i32.const 1)) (local.get $K)) (then
+            (v128.store offset=0 (i32.add (local.get $out) (local.get $dyRow)) (local.get $a2))
+            (v128.store offset=16 (i32.add (local.get $out) (local.get $dyRow)) (local.get $a3))))
+          (if (i32.lt_u (i32.add (local.get $kb) (i32.const 2)) (local.get $K)) (then
+            (v128.store offset=0 (i32.add (local.get $out) (i32.shl (local.get $dyRow) (i32.const 1))) (local.get $a4))
+            (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $dyRow) (i32.const 1))) (local.get $a5))))
+          (if (i32.lt_u (i32.add (local.get $kb) (i32.const 3)) (local.get $K)) (then
+            (v128.store offset=0 (i32.add (local.get $out) (i32.mul (local.get $dyRow) (i32.const 3))) (local.get $a6))
+            (v128.store offset=16 (i32.add (local.get $out) (i32.mul (local.get $dyRow) (i32.const 3))) (local.get $a7))))
+          (local.set $nb (i32.add (local.get $nb) (i32.const 8)))
+          (br $nb_loop)))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 4)))
+        (br $kb_loop)))
+      (local.set $img (i32.add (local.get $img) (local.get $imgBytes)))
+      (local.set $dyImg (i32.add (local.get $dyImg) (local.get $dyImgBytes)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop))))
+
   ;; The gradient of an NHWC max-pool: per window and channel, dy is added to dx at the first (row-major)
   ;; position holding the window's max (strictly greater than everything before it, starting from −∞, so a
   ;; window of −∞/NaN only routes nowhere); the part of a window outside the input is skipped. dx must be zero.
@@ -225,6 +457,46 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $b_loop))))
 
+  ;; An NHWC max-pool with 2×2 windows and stride 2 that tile the input exactly (as max_pool_grad_2x2), channels
+  ;; in fours: the first value strictly greater than everything before it, from −∞ (NaN is never the max), so the
+  ;; pooled value is the one max_pool_grad routes dy to.
+  (func (export "max_pool_2x2")
+    (param $x i32) (param $out i32) (param $batch i32) (param $outH i32) (param $outW i32) (param $ch i32)
+    (local $pix i32) (local $row i32) (local $bands i32) (local $k i32) (local $ox i32) (local $d i32) (local $at i32)
+    (local $best v128) (local $v v128)
+    (local.set $pix (i32.shl (local.get $ch) (i32.const 2)))
+    (local.set $row (i32.mul (i32.shl (local.get $outW) (i32.const 1)) (local.get $pix)))
+    (local.set $bands (i32.mul (local.get $batch) (local.get $outH)))
+    (local.set $k (i32.const 0))
+    (block $k_done (loop $k_loop
+      (br_if $k_done (i32.ge_u (local.get $k) (local.get $bands)))
+      (local.set $ox (i32.const 0))
+      (block $ox_done (loop $ox_loop
+        (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $outW)))
+        (local.set $at (i32.add (local.get $x) (i32.add (i32.mul (i32.shl (local.get $k) (i32.const 1)) (local.get $row))
+          (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $pix)))))
+        (local.set $d (i32.const 0))
+        (block $d_done (loop $d_loop
+          (br_if $d_done (i32.ge_u (local.get $d) (local.get $pix)))
+          (local.set $best (f32x4.splat (f32.const -inf)))
+          (local.set $v (v128.load (local.get $at)))
+          (local.set $best (v128.bitselect (local.get $v) (local.get $best) (f32x4.gt (local.get $v) (local.get $best))))
+          (local.set $v (v128.load (i32.add (local.get $at) (local.get $pix))))
+          (local.set $best (v128.bitselect (local.get $v) (local.get $best) (f32x4.gt (local.get $v) (local.get $best))))
+          (local.set $v (v128.load (i32.add (local.get $at) (local.get $row))))
+          (local.set $best (v128.bitselect (local.get $v) (local.get $best) (f32x4.gt (local.get $v) (local.get $best))))
+          (local.set $v (v128.load (i32.add (i32.add (local.get $at) (local.get $row)) (local.get $pix))))
+          (local.set $best (v128.bitselect (local.get $v) (local.get $best) (f32x4.gt (local.get $v) (local.get $best))))
+          (v128.store (local.get $out) (local.get $best))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (local.set $at (i32.add (local.get $at) (i32.const 16)))
+          (local.set $d (i32.add (local.get $d) (i32.const 16)))
+          (br $d_loop)))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+        (br $ox_loop)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $k_loop))))
+
   ;; max_pool_grad for 2×2 windows with stride 2 that tile the input exactly (inH = 2·outH, inW = 2·outW, no
   ;; padding) and channels in fours: every element of dx belongs to one window, so each window's four positions
   ;; are written outright (dy at the first max, 0 elsewhere) and dx needs no zeroing and no scatter. Same rule
@@ -281,6 +553,33 @@
         (br $ox_loop)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $k_loop))))
+
+  ;; out[r, c] = x[r, c] + row[c] over a row-major [rows, cols] matrix: a bias added to every position.
+  (func (export "add_row") (param $x i32) (param $row i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $b i32)
+    (local.set $r (i32.const 0))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $b (local.get $row))
+      (local.set $c (i32.const 0))
+      (block $v_done (loop $v_loop
+        (br_if $v_done (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
+        (v128.store (local.get $out) (f32x4.add (v128.load (local.get $x)) (v128.load (local.get $b))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $v_loop)))
+      (block $s_done (loop $s_loop
+        (br_if $s_done (i32.ge_u (local.get $c) (local.get $cols)))
+        (f32.store (local.get $out) (f32.add (f32.load (local.get $x)) (f32.load (local.get $b))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $s_loop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop))))
 
   ;; base[index] += value (float32 elements)
   (func $add_at (param $base i32) (param $index i32) (param $value f32)
