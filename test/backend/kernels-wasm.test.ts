@@ -54,7 +54,7 @@ interface MatMulCase {
   transposeA: boolean;
   transposeB: boolean;
 }
-/** Every transpose combination, odd sizes, batches. */
+/** Every transpose combination, odd sizes, batches; both of the kernel's forms (as is, and transposed back). */
 const MATMUL_CASES: MatMulCase[] = [
   { a: [5, 7], b: [7, 3], transposeA: false, transposeB: false },
   { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
@@ -62,6 +62,8 @@ const MATMUL_CASES: MatMulCase[] = [
   { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
   { a: [2, 9, 4], b: [2, 6, 4], transposeA: false, transposeB: true },
   { a: [3, 4, 9], b: [3, 4, 2], transposeA: true, transposeB: false },
+  // Copying b and the small result beats copying a (the kernel computes Cᵀ = bᵀ·a).
+  { a: [2, 40, 3], b: [2, 40, 2], transposeA: true, transposeB: false },
 ];
 const matMulKey = (c: MatMulCase): string => JSON.stringify(c);
 const matMuls = new Map<string, Expected>();

@@ -39,11 +39,15 @@ export function transposeWasmKernel(stock: KernelConfig): KernelConfig {
   };
 }
 
+const size = (t: TensorInfo): number => t.shape.reduce((p, d) => p * d, 1);
+
 /**
  * `BatchMatMul` on `wasm`: tfjs 4.22 runs it with XNNPACK only without transpose flags and with a naive loop
  * (5–10× slower) with them — and autodiff's gradient of `matMul` sets them (a dense layer's weight and input
- * gradients). Here a flagged operand is transposed first (a copy, linear in its size) and the stock kernel runs
- * without flags. Float32 only; anything else goes to the stock kernel as is.
+ * gradients). Here the flags become copies (linear in their size) around an unflagged stock call, whichever
+ * of two equal forms copies less: C = op(A)·op(B) as is, or as Cᵀ = op(B)ᵀ·op(A)ᵀ with C transposed back —
+ * for a dense layer's weight gradient xᵀ·dy that copies dy and the small result instead of the whole batch x.
+ * Float32 only; anything else goes to the stock kernel as is.
  */
 export function batchMatMulWasmKernel(stock: KernelConfig): KernelConfig {
   return {
@@ -56,13 +60,30 @@ export function batchMatMulWasmKernel(stock: KernelConfig): KernelConfig {
       if ((!transposeA && !transposeB) || !isWasmHeapBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32') {
         return stock.kernelFunc(args);
       }
+      const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)]!;
+      const cols = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
+      const batch = Math.max(size(a) / (a.shape.at(-1)! * a.shape.at(-2)!), size(b) / (b.shape.at(-1)! * b.shape.at(-2)!));
+      const copiesAsIs = (transposeA ? size(a) : 0) + (transposeB ? size(b) : 0);
+      // Cᵀ = op(B)ᵀ·op(A)ᵀ: B is copied where it is not transposed, A likewise, and C once.
+      const copiesTransposed = (transposeB ? 0 : size(b)) + (transposeA ? 0 : size(a)) + batch * rows * cols;
+      const unflagged = { ...args.attrs, transposeA: false, transposeB: false };
       const temps: TensorInfo[] = [];
+      const copy = (t: TensorInfo): TensorInfo => {
+        const out = transposeLastTwo(backend, t);
+        temps.push(out);
+        return out;
+      };
       try {
-        const aIn = transposeA ? transposeLastTwo(backend, a) : a;
-        if (transposeA) temps.push(aIn);
-        const bIn = transposeB ? transposeLastTwo(backend, b) : b;
-        if (transposeB) temps.push(bIn);
-        return stock.kernelFunc({ ...args, inputs: { a: aIn, b: bIn }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+        if (copiesAsIs <= copiesTransposed) {
+          const aIn = transposeA ? copy(a) : a;
+          const bIn = transposeB ? copy(b) : b;
+          return stock.kernelFunc({ ...args, inputs: { a: aIn, b: bIn }, attrs: unflagged }) as TensorInfo;
+        }
+        const first = transposeB ? b : copy(b);
+        const second = transposeA ? a : copy(a);
+        const cT = stock.kernelFunc({ ...args, inputs: { a: first, b: second }, attrs: unflagged }) as TensorInfo;
+        temps.push(cT);
+        return transposeLastTwo(backend, cT);
       } finally {
         for (const t of temps) backend.disposeData(t.dataId);
       }
