@@ -92,7 +92,7 @@ const report = [
   '',
   `**This was measured on a shared ${before.cores}-core machine while other processes ran** (load average ${before.load} at the start, ${after.load} at the end, ` +
     'for 1, 5, 15 min). Absolute times are therefore pessimistic and noisy; the ratios are sturdier, because the contenders of each benchmark alternate ' +
-    'round by round after a warm-up and every ratio is the median of per-round ratios.',
+    'round by round after a warm-up and every ratio is the median of per-round ratios (except the PyTorch goals: best epoch ÷ best epoch, for the reason §6 gives).',
   '',
   `Reproduce: \`npm run bench\` (all of it, ~${Math.ceil(minutes)} min here), or one benchmark alone: \`npx tsx bench/learner.ts\` (also \`hooks\`, \`optimizer\`, \`backends\`, \`scaling\`), or \`npm run bench:torch\` for the PyTorch comparison alone (it needs Debian's \`python3-torch\`: \`apt-get install -y python3-torch\`; without it the section says so and skips the peer).`,
   '',
