@@ -3,6 +3,7 @@
  * current backend: together they give the physical limit a training loop can approach.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { median } from './harness.ts';
 
 /** Multiply-adds ×2 of the layers that carry weights (conv2d, dense); pooling and activations are not counted. */
@@ -51,4 +52,26 @@ export function matMulGflops(n = 512, runs = 9): { best: number; median: number 
   a.dispose();
   b.dispose();
   return { best: Math.max(...rates), median: median(rates) };
+}
+
+/**
+ * Best GFLOP/s of the current backend's `Conv2DBackpropFilter` on the MNIST CNN's second conv (batch 64, 14×14,
+ * 16 → 32 channels, 3×3, same): on wasm, tapfit's own register-blocked SIMD loop.
+ */
+export function convFilterGradGflops(runs = 9): number {
+  const x = tf.randomNormal([64, 14, 14, 16]);
+  const dy = tf.randomNormal([64, 14, 14, 32]);
+  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 32] } as unknown as NamedAttrMap;
+  const flop = 2 * 64 * 14 * 14 * 3 * 3 * 16 * 32;
+  const rates: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const t0 = performance.now();
+    const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor;
+    dw.dataSync();
+    const ms = performance.now() - t0;
+    dw.dispose();
+    if (i >= 2) rates.push(flop / ms / 1e6);
+  }
+  tf.dispose([x, dy]);
+  return Math.max(...rates);
 }

@@ -138,7 +138,7 @@ export async function runScalingBench(log: (m: string) => void = () => {}): Prom
   for (const n of sizes) {
     const data = [tf.randomUniform([n, 28, 28, 1]), tf.zeros([n], 'int32')];
     // The first batches of a few passes: the cost per batch is what matters (a whole pass at 32k with slice takes ~40 s).
-    const [passes, firstBatches] = [2, 16];
+    const [passes, firstBatches] = [4, 48];
     const sliceDl = new TensorDataLoader(data, { batchSize: 64, shuffle: false });
     const shuffleDl = new TensorDataLoader(data, { batchSize: 64, shuffle: true });
     const gatherDl = new GatherDataLoader(data, 64);
