@@ -54,24 +54,43 @@ export function matMulGflops(n = 512, runs = 9): { best: number; median: number 
   return { best: Math.max(...rates), median: median(rates) };
 }
 
-/**
- * Best GFLOP/s of the current backend's `Conv2DBackpropFilter` on the MNIST CNN's second conv (batch 64, 14×14,
- * 16 → 32 channels, 3×3, same): on wasm, tapfit's own register-blocked SIMD loop.
- */
-export function convFilterGradGflops(runs = 9): number {
-  const x = tf.randomNormal([64, 14, 14, 16]);
-  const dy = tf.randomNormal([64, 14, 14, 32]);
-  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 32] } as unknown as NamedAttrMap;
-  const flop = 2 * 64 * 14 * 14 * 3 * 3 * 16 * 32;
+/** The MNIST CNN's second conv: batch 64, 14×14, 16 → 32 channels, 3×3, same. */
+const CONV2 = { x: [64, 14, 14, 16], dy: [64, 14, 14, 32], filter: [3, 3, 16, 32] } as const;
+const CONV2_FLOP = 2 * 64 * 14 * 14 * 3 * 3 * 16 * 32;
+
+/** Best GFLOP/s of `run` (which does CONV2_FLOP of work and returns a tensor) over `runs` timed calls. */
+function bestGflops(run: () => tf.Tensor, runs: number): number {
   const rates: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
     const t0 = performance.now();
-    const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor;
-    dw.dataSync();
+    const out = run();
+    out.dataSync();
     const ms = performance.now() - t0;
-    dw.dispose();
-    if (i >= 2) rates.push(flop / ms / 1e6);
+    out.dispose();
+    if (i >= 2) rates.push(CONV2_FLOP / ms / 1e6);
   }
-  tf.dispose([x, dy]);
   return Math.max(...rates);
+}
+
+/** Best GFLOP/s of the current backend's `conv2d` on the CNN's second conv (on wasm: XNNPACK's). */
+export function convGflops(runs = 9): number {
+  const x = tf.randomNormal([...CONV2.x]) as tf.Tensor4D;
+  const w = tf.randomNormal([...CONV2.filter]) as tf.Tensor4D;
+  try {
+    return bestGflops(() => tf.conv2d(x, w, 1, 'same'), runs);
+  } finally {
+    tf.dispose([x, w]);
+  }
+}
+
+/** Best GFLOP/s of the current backend's `Conv2DBackpropFilter` on the same conv (on wasm: tapfit's SIMD loop). */
+export function convFilterGradGflops(runs = 9): number {
+  const x = tf.randomNormal([...CONV2.x]);
+  const dy = tf.randomNormal([...CONV2.dy]);
+  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [...CONV2.filter] } as unknown as NamedAttrMap;
+  try {
+    return bestGflops(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor, runs);
+  } finally {
+    tf.dispose([x, dy]);
+  }
 }

@@ -15,7 +15,7 @@ import { initBackend } from '../runtime/backend/index.ts';
 import { CLOCK, QUICK, alternate, fmtMs, fmtRatio, median, pairedRatio, spreadPct, table, type BenchResult, type Contender, type Goal, type Timings } from './harness.ts';
 import { TORCH_INSTALL_HINT, TorchPeer, torchAvailable, type EpochResult } from './peers/peer.ts';
 import type * as tf from '@tensorflow/tfjs';
-import { cnnFlops, convFilterGradGflops, matMulGflops } from './flops.ts';
+import { cnnFlops, convFilterGradGflops, convGflops, matMulGflops } from './flops.ts';
 import { formatProfile, profileKernels } from './profile.ts';
 import { CNN, LSTM, cnnWorkload, lstmWorkload, type Workload } from './workloads.ts';
 
@@ -96,30 +96,35 @@ interface Measured {
 /** The dense work, XNNPACK's and tapfit's: the kernels a conv/matMul epoch cannot do without (everything else is overhead around them). */
 const DENSE_KERNELS = new Set(['Conv2D', 'FusedConv2D', 'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
 
+/** Rates (GFLOP/s) of the dense kernels on the CNN's second conv, measured in this run. */
+interface DenseRates {
+  /** `conv2d` forward: XNNPACK's. */
+  conv: number;
+  /** The filter gradient: tapfit's register-blocked SIMD loop. */
+  filterGrad: number;
+}
+
 /**
- * The CNN's floor on wasm: its epoch's conv and dense FLOPs at one core's best matMul rate, against PyTorch's
- * whole epoch — how close to PyTorch XNNPACK's kernels could bring tapfit even with nothing else to do.
+ * Where a 1.3× CNN epoch would have to come from: the epoch's conv and dense FLOPs at the best rate wasm's
+ * kernels reach on these shapes, and what is left of 1.3× PyTorch's epoch for everything else, against what
+ * everything else takes in tapfit's profile (`restMsPerBatch`, per training batch).
  */
-function cnnFloor(model: tf.LayersModel, torchEpochMs: number, matMulBest: number, ownBest: number, nonDenseShare: number): string {
+function cnnBudget(model: tf.LayersModel, torchEpochMs: number, rates: DenseRates, restMsPerBatch: number, nBatches: number, kernelsPerBatch: number): string {
   const flops = cnnFlops(model);
   const epoch = flops.trainPerImage * CNN.nTrain + flops.forwardPerImage * CNN.nValid;
-  const floorMs = epoch / (matMulBest * 1e6);
-  const torchRate = epoch / (torchEpochMs * 1e6);
-  const goalRate = epoch / (GOAL * torchEpochMs * 1e6);
-  const floorRatio = floorMs / torchEpochMs;
-  const reach =
-    (floorRatio > GOAL
-      ? `The 1.3× goal would need ${goalRate.toFixed(1)} GFLOP/s sustained over the whole epoch, ${fmtRatio(goalRate / matMulBest)} that matMul rate: out of reach with XNNPACK's kernels, on which tfjs's wasm backend runs its convolutions and matMuls. `
-      : `The 1.3× goal needs ${goalRate.toFixed(1)} GFLOP/s sustained over the whole epoch, ${fmtRatio(goalRate / matMulBest)} that matMul rate. `) +
-    `tapfit's own register-blocked SIMD loop (the conv filter gradient) reaches ${ownBest.toFixed(1)} GFLOP/s on the second conv's shapes, so the goal would take every convolution and matMul at about ${fmtRatio(goalRate / ownBest)} of that loop's best rate with almost nothing else left around them: the pooling, activation and bias kernels, the optimizer and tfjs's engine take ${(nonDenseShare * 100).toFixed(0)}% of tapfit's profiled epoch.`;
+  const best = Math.max(rates.conv, rates.filterGrad);
+  const denseMs = epoch / (best * 1e6);
+  const goalMs = GOAL * torchEpochMs;
+  const leftPerBatch = (goalMs - denseMs) / nBatches;
   return (
-    `**The floor on wasm.** The epoch's convolutions and matMuls are ${(epoch / 1e9).toFixed(2)} GFLOP. PyTorch's best 1-thread epoch (${fmtMs(torchEpochMs)}) runs them at ${torchRate.toFixed(1)} GFLOP/s overall (oneDNN, AVX2 FMA: 8 lanes per multiply-add). ` +
-    `One core's 512³ \`matMul\` on wasm peaks at ${matMulBest.toFixed(1)} GFLOP/s here (XNNPACK on WebAssembly's 128-bit SIMD, which has no fused multiply-add), so at that rate these FLOPs alone take ${fmtMs(floorMs)}: ` +
-    `**${fmtRatio(floorRatio)} PyTorch's whole epoch**, before any pooling, activation, optimizer or loop. ${reach}`
+    `**Where 1.3× would have to come from.** The epoch's convolutions and matMuls are ${(epoch / 1e9).toFixed(2)} GFLOP. PyTorch's best 1-thread epoch (${fmtMs(torchEpochMs)}) runs them at ${(epoch / (torchEpochMs * 1e6)).toFixed(1)} GFLOP/s overall (oneDNN, AVX2 fused multiply-adds). ` +
+    `On wasm (128-bit SIMD, no fused multiply-add) XNNPACK's conv reaches ${rates.conv.toFixed(1)} GFLOP/s on the second conv's shapes and tapfit's own filter-gradient loop ${rates.filterGrad.toFixed(1)}; at the better of the two the FLOPs alone take ${fmtMs(denseMs)}, ` +
+    `${fmtRatio(denseMs / torchEpochMs)} PyTorch's whole epoch. 1.3× PyTorch is ${fmtMs(goalMs)}, which leaves ${leftPerBatch.toFixed(1)} ms per training batch for everything else — pooling, activations, bias adds and their gradients, the optimizer, tfjs's engine and autodiff, the loop — ` +
+    `where tapfit's profile spends ${restMsPerBatch.toFixed(1)} ms (${fmtRatio(restMsPerBatch / Math.max(leftPerBatch, 1e-9))} that budget): much of it tfjs's own cost per op, a few µs for each of the ${kernelsPerBatch.toFixed(0)} kernels a training batch runs (validation's share included).`
   );
 }
 
-async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log: (m: string) => void, matMulBest: number): Promise<Measured> {
+async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log: (m: string) => void): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), `tapfit-torch-${spec.key}-`));
   const w = await spec.make(dir);
   const peers: TorchPeer[] = [];
@@ -209,9 +214,8 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
         `(${(dense / torchBatch).toFixed(2)}× PyTorch's whole batch), ${otherKernels.toFixed(1)} ms in all other kernels and ${outside.toFixed(1)} ms outside kernels (tfjs's engine and autodiff, the optimizer's per-parameter steps, the loop)` +
         ' — the profile adds a timer call per kernel, so these add to a little more than the unprofiled epoch.'
       : '';
-    const nonDenseShare = (otherKernels + outside) / per(profile.totalMs);
-    const floor = torch.ok && w.layers ? cnnFloor(w.layers, Math.min(...t.ms.torch1!), matMulBest, convFilterGradGflops(), nonDenseShare) : '';
-    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo, gap: [gap, floor].filter(Boolean).join('\n\n') };
+    const budget = torch.ok && w.layers ? cnnBudget(w.layers, Math.min(...t.ms.torch1!), { conv: convGflops(), filterGrad: convFilterGradGflops() }, otherKernels + outside, nBatches, profile.kernels.reduce((a, k) => a + k.calls, 0) / nBatches) : '';
+    return { spec, rows, goal, rssGoal, profile: formatProfile(profile, 10, nBatches), peers: peerInfo, gap: [gap, budget].filter(Boolean).join('\n\n') };
   } finally {
     for (const p of peers) await p.close();
     w.dispose();
@@ -264,7 +268,7 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
   // BENCH_TORCH_ONLY=cnn|lstm: one workload (while working on its kernels).
   const only = process.env.BENCH_TORCH_ONLY;
   const oneThread = matMulGflops().best;
-  for (const spec of SPECS) if (!only || only === spec.key) results.push(await measure(spec, torch, log, oneThread));
+  for (const spec of SPECS) if (!only || only === spec.key) results.push(await measure(spec, torch, log));
   log('  torch: threaded wasm probe');
   const probe = threadsProbe();
   const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';

@@ -5,8 +5,11 @@ import { roundedPadding } from './rounded-padding.ts';
 import { asTensor, runOps } from './tensor-info.ts';
 import { heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
-/** Below this many input channels XNNPACK's GEMM (a reduction over only fh·fw·c) runs well under its peak. */
-const FEW_CHANNELS = 4;
+/**
+ * Below this reduction (fh·fw·inC terms per output) XNNPACK's conv runs well under its peak and tapfit's loop
+ * does not (on the MNIST CNN's first conv, 9 terms: ~2× faster; at 144 terms the two are even).
+ */
+const SMALL_REDUCTION = 128;
 
 type ConvAttrs = Conv2DAttrs & Partial<Pick<FusedConv2DAttrs, 'activation'>>;
 
@@ -14,7 +17,7 @@ const isOne = (v: number | [number, number] | undefined): boolean => v === undef
 
 /**
  * The conv on the heap with kernels.wat's `conv_few_channels`, or null where it does not apply (then the stock
- * kernel runs): float32 NHWC, no dilation, fewer than {@link FEW_CHANNELS} input channels, output channels in
+ * kernel runs): float32 NHWC, no dilation, a reduction under {@link SMALL_REDUCTION} terms, output channels in
  * eights, a bias of one value per output channel, and no activation or relu.
  */
 function convFewChannels(backend: WasmHeapBackend, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, attrs: ConvAttrs): TensorInfo | null {
@@ -22,7 +25,7 @@ function convFewChannels(backend: WasmHeapBackend, x: TensorInfo, filter: Tensor
   const [fh, fw, inC, outC] = filter.shape as [number, number, number, number];
   const fits =
     x.dtype === 'float32' && filter.dtype === 'float32' && x.shape.length === 4 && attrs.dataFormat !== 'NCHW' && isOne(attrs.dilations) &&
-    inC < FEW_CHANNELS && outC % 8 === 0 && (activation === 'linear' || activation === 'relu') &&
+    fh * fw * inC < SMALL_REDUCTION && outC % 8 === 0 && (activation === 'linear' || activation === 'relu') &&
     (bias === undefined || (bias.dtype === 'float32' && bias.shape.reduce((a, d) => a * d, 1) === outC && bias.shape.at(-1) === outC));
   const simd = fits ? heapSimd(backend) : null;
   if (simd === null) return null;
@@ -44,7 +47,8 @@ function convFewChannels(backend: WasmHeapBackend, x: TensorInfo, filter: Tensor
 
 /**
  * `Conv2D` and `FusedConv2D` on `wasm`:
- * - a fast path for an image model's first layer (1–3 input channels): tapfit's SIMD conv, ~3× faster there
+ * - a fast path for convs with a small reduction (an image model's first layer; see {@link SMALL_REDUCTION}):
+ *   tapfit's SIMD conv, ~2× faster there
  *   than XNNPACK's;
  * - a numeric pad with a rounding mode that gives more output rows than the pads do: the stock kernel gets
  *   the explicit padding that yields them (see {@link roundedPadding}).

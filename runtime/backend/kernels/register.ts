@@ -29,9 +29,10 @@ interface TapfitKernel {
  * of `conv2d` (input): `wasm`'s stock one is a plain loop, ~8× slower than the same sum as an XNNPACK conv.
  * The gradient of `maxPool`: `wasm`'s stock one sends the dy of an all-negative window to element 0 and breaks
  * ties unlike cpu and TensorFlow (first max wins). On `wasm` the conv2d filter and max-pool gradients read and
- * write the heap directly, and `BatchMatMul` (with transpose flags), `GatherV2` (axis 0), `Sum` (leading axes), `Slice`/`SplitV` (no copy of the whole input) and
- * `Transpose` (of matrices) and `Conv2D`/`FusedConv2D` (1–3 input channels) get fast paths
- * in front of the stock kernels, and `Identity` (and `Cast` to the same dtype) shares its input's data instead of copying it.
+ * write the heap directly, and fast paths stand in front of stock kernels for the cases they speed up or fix:
+ * `BatchMatMul` (transpose flags), `GatherV2` (axis 0), `Sum` (leading axes), `Slice`/`SplitV` (no copy of the
+ * whole input), `Transpose` (of matrices), `Conv2D`/`FusedConv2D` (a small reduction; numeric pads with a rounding
+ * mode), `MaxPool` (2×2 tiles), `Add` (a broadcast row), and `Identity`/`Cast` (no copy).
  */
 const TAPFIT_KERNELS: readonly TapfitKernel[] = [
   { kernelName: tf.Conv2DBackpropFilter, make: (b) => conv2dBackpropFilterKernel(b), replaceOn: ['cpu'] },

@@ -129,7 +129,7 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $r_loop))))
 
-  ;; An NHWC conv2d for inputs with few channels (an image model's first layer), where XNNPACK's GEMM has a
+  ;; An NHWC conv2d that sums few terms per output (an image model's first layer), where XNNPACK's GEMM has a
   ;; reduction of only fh·fw·c: out[m, o] = bias[o] + Σ_k xPad[pixel(m) + off(k)] · w[k, o], then relu if asked.
   ;; Blocks of 4 pixels of an output row × 8 output channels (eight accumulators); a filter row's taps and
   ;; channels are one contiguous run of xPad, so k steps through it 4 bytes at a time. xPad is the input cropped
@@ -140,11 +140,13 @@
     (param $sH i32) (param $sW i32) (param $relu i32)
     (local $rows i32) (local $row i32) (local $b i32) (local $oy i32) (local $ox i32) (local $nb i32) (local $r i32) (local $t i32)
     (local $run i32) (local $pStep i32) (local $wRow i32) (local $xRow i32) (local $rowBase i32) (local $p i32) (local $q i32)
-    (local $wq i32) (local $o i32) (local $n i32)
+    (local $wq i32) (local $o i32) (local $n i32) (local $p2 i32) (local $p3 i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local $w0 v128) (local $w1 v128) (local $s v128) (local $b0 v128) (local $b1 v128)
     (local.set $run (i32.mul (local.get $fw) (local.get $c)))
     (local.set $pStep (i32.shl (i32.mul (local.get $sW) (local.get $c)) (i32.const 2)))
+    (local.set $p2 (i32.shl (local.get $pStep) (i32.const 1)))
+    (local.set $p3 (i32.mul (local.get $pStep) (i32.const 3)))
     (local.set $wRow (i32.shl (local.get $outC) (i32.const 2)))
     (local.set $xRow (i32.shl (i32.mul (local.get $wp) (local.get $c)) (i32.const 2)))
     (local.set $rows (i32.mul (local.get $batch) (local.get $outH)))
@@ -193,10 +195,10 @@
                   (local.set $s (v128.load32_splat (i32.add (local.get $q) (local.get $pStep))))
                   (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $w0))))
                   (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $w1))))
-                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (i32.shl (local.get $pStep) (i32.const 1)))))
+                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (local.get $p2))))
                   (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $w0))))
                   (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $w1))))
-                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (i32.mul (local.get $pStep) (i32.const 3)))))
+                  (local.set $s (v128.load32_splat (i32.add (local.get $q) (local.get $p3))))
                   (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $w0))))
                   (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $w1))))
                   (local.set $q (i32.add (local.get $q) (i32.const 4)))
