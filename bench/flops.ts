@@ -58,22 +58,26 @@ export function matMulGflops(n = 512, runs = 9): { best: number; median: number 
 const CONV2 = { x: [64, 14, 14, 16], dy: [64, 14, 14, 32], filter: [3, 3, 16, 32] } as const;
 const CONV2_FLOP = 2 * 64 * 14 * 14 * 3 * 3 * 16 * 32;
 
-/** Best GFLOP/s of `run` (which does CONV2_FLOP of work and returns a tensor) over `runs` timed calls. */
+/**
+ * Best GFLOP/s of `run` (which does CONV2_FLOP of work and returns a tensor) over `runs` timed calls, after
+ * enough untimed ones for V8 to have tiered the wasm code up (the first few calls here ran at a third of the rate).
+ */
 function bestGflops(run: () => tf.Tensor, runs: number): number {
+  const WARMUP = 10;
   const rates: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
+  for (let i = 0; i < runs + WARMUP; i++) {
     const t0 = performance.now();
     const out = run();
     out.dataSync();
     const ms = performance.now() - t0;
     out.dispose();
-    if (i >= 2) rates.push(CONV2_FLOP / ms / 1e6);
+    if (i >= WARMUP) rates.push(CONV2_FLOP / ms / 1e6);
   }
   return Math.max(...rates);
 }
 
 /** Best GFLOP/s of the current backend's `conv2d` on the CNN's second conv (on wasm: XNNPACK's). */
-export function convGflops(runs = 9): number {
+export function convGflops(runs = 15): number {
   const x = tf.randomNormal([...CONV2.x]) as tf.Tensor4D;
   const w = tf.randomNormal([...CONV2.filter]) as tf.Tensor4D;
   try {
@@ -84,7 +88,7 @@ export function convGflops(runs = 9): number {
 }
 
 /** Best GFLOP/s of the current backend's `Conv2DBackpropFilter` on the same conv (on wasm: tapfit's SIMD loop). */
-export function convFilterGradGflops(runs = 9): number {
+export function convFilterGradGflops(runs = 15): number {
   const x = tf.randomNormal([...CONV2.x]);
   const dy = tf.randomNormal([...CONV2.dy]);
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [...CONV2.filter] } as unknown as NamedAttrMap;
