@@ -19,7 +19,8 @@ import { cnnFlops, convFilterGradGflops, convGflops, matMulGflops } from './flop
 import { formatProfile, profileKernels } from './profile.ts';
 import { CNN, LSTM, cnnWorkload, lstmWorkload, type Workload } from './workloads.ts';
 
-const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_TORCH_ROUNDS ?? 5);
+// Nine: PyTorch's epoch here swung 3× with what else the host ran, and the goal needs an undisturbed one.
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_TORCH_ROUNDS ?? 9);
 const WARMUP = 1;
 const GOAL = 1.3;
 /** Peak RSS of each workload (3 epochs, `bench/peak-rss.ts`) before the kernel work of issue 13, at commit d6ecfd9. */
@@ -59,9 +60,9 @@ const SPECS: readonly Spec[] = [
 ];
 
 /**
- * a's fastest epoch ÷ b's fastest (CLOCK). On this shared machine a process is only ever slowed by what else
- * runs, and PyTorch's epoch varied up to 2.5× between processes, so each side's best epoch is its speed when
- * undisturbed: the goal's measure, with the median of per-round ratios beside it.
+ * a's fastest epoch ÷ b's fastest (CLOCK). On this shared machine an epoch is only ever slowed by what else
+ * runs, and PyTorch's swung 3× with it, so each side's best epoch is its speed when undisturbed: the goal's
+ * measure, with the median of per-round ratios beside it.
  */
 function bestRatio(t: Timings, a: string, b: string): number {
   return Math.min(...t.ms[a]!) / Math.min(...t.ms[b]!);
@@ -133,9 +134,8 @@ async function measure(spec: Spec, torch: ReturnType<typeof torchAvailable>, log
     const contenders: Contender[] = [{ key: 'tapfit', label: 'tapfit `learn.fit(1)`, wasm (1 thread)', run: () => w.learn.fit(1) }];
     const last: Record<string, { loss: number; acc: number }> = {};
     if (torch.ok) {
-      // The 1-thread peer (the goal's) is a fresh process each round: one untimed epoch, then the timed one.
-      // PyTorch's epoch differed up to 2.5× from one process to the next on this machine (and stayed so within
-      // a process), so one long-lived peer would make the whole comparison hang on one draw.
+      // The 1-thread peer (the goal's) is a fresh process each round: one untimed epoch, then the timed one, so
+      // no one process's draw (placement, what its neighbours do) decides the comparison.
       const freshEpoch = async (): Promise<EpochResult> => {
         const peer = await TorchPeer.start(spec.script, dir, 1);
         try {
@@ -274,7 +274,7 @@ export async function runTorchBench(log: (m: string) => void = () => {}): Promis
   const clock = CLOCK === 'cpu' ? 'CPU time (tapfit: this process; PyTorch: the peer process, all its threads)' : 'wall-clock time';
   const markdown = [
     torch.ok
-      ? `PyTorch ${torch.version} (Debian's \`python3-torch\`, CPU) runs \`bench/peers/*.py\` in child processes fed the same data through files; tapfit runs \`learn.fit(1)\` on \`wasm\`. ${ROUNDS} timed rounds after ${WARMUP} warm-up, contenders alternating (order rotating; the 2-thread peer in rounds ${TWO_THREAD_ROUNDS.map((r) => r + 1).join(', ')}; the 1-thread peer a fresh process each round, one untimed epoch before the timed one); times are ${clock}. "tapfit ÷ it" columns are the medians of the per-round ratios (range in brackets) and each side's best epoch against the other's: the goal takes best ÷ best on CPU time against the 1-thread peer, because on this shared machine an epoch is only ever slowed by neighbours and PyTorch's varied up to 2.5× from one process to the next; against the 2-thread peer the wall clock is what a user sees.`
+      ? `PyTorch ${torch.version} (Debian's \`python3-torch\`, CPU) runs \`bench/peers/*.py\` in child processes fed the same data through files; tapfit runs \`learn.fit(1)\` on \`wasm\`. ${ROUNDS} timed rounds after ${WARMUP} warm-up, contenders alternating (order rotating; the 2-thread peer in rounds ${TWO_THREAD_ROUNDS.map((r) => r + 1).join(', ')}; the 1-thread peer a fresh process each round, one untimed epoch before the timed one); times are ${clock}. "tapfit ÷ it" columns are the medians of the per-round ratios (range in brackets) and each side's best epoch against the other's: the goal takes best ÷ best on CPU time against the 1-thread peer, because on this shared machine an epoch is only ever slowed by neighbours, and PyTorch's swung 3× (320–1200 ms for the same CNN epoch, from one epoch to the next, within a process too) while tapfit's moved far less; against the 2-thread peer the wall clock is what a user sees.`
       : `**PyTorch peer skipped:** ${torch.why}. To compare, ${TORCH_INSTALL_HINT}, then \`npm run bench:torch\`.`,
     '',
     ...results.flatMap((m) => [
