@@ -177,6 +177,7 @@ function pluginOptions(dir: string): Record<string, unknown> {
     'gradient-clip': { maxNorm: 1 },
     'terminate-on-nan': { restoreLast: false },
     'csv-logger': { fname: path.join(dir, 'history.csv') },
+    tensorboard: { logDir: path.join(dir, 'runs') },
     'save-model': { dir, every: 'epoch' },
     'early-stopping': { patience: 10 },
     'reduce-lr-on-plateau': { patience: 10 },
