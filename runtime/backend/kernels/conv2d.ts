@@ -16,11 +16,11 @@ type ConvAttrs = Conv2DAttrs & Partial<Pick<FusedConv2DAttrs, 'activation'>>;
 const isOne = (v: number | [number, number] | undefined): boolean => v === undefined || (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
 
 /**
- * The conv on the heap with kernels.wat's `conv_few_channels`, or null where it does not apply (then the stock
+ * The conv on the heap with kernels.wat's `conv_small_reduction`, or null where it does not apply (then the stock
  * kernel runs): float32 NHWC, no dilation, a reduction under {@link SMALL_REDUCTION} terms, output channels in
  * eights, a bias of one value per output channel, and no activation or relu.
  */
-function convFewChannels(backend: WasmHeapBackend, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, attrs: ConvAttrs): TensorInfo | null {
+function convSmallReduction(backend: WasmHeapBackend, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, attrs: ConvAttrs): TensorInfo | null {
   const activation = attrs.activation ?? 'linear';
   const [fh, fw, inC, outC] = filter.shape as [number, number, number, number];
   const fits =
@@ -37,7 +37,7 @@ function convFewChannels(backend: WasmHeapBackend, x: TensorInfo, filter: Tensor
     const [batch, hp, wp] = window.shape;
     onHeap(backend, filter, ...(bias ? [bias] : []));
     const out = heapTensor(backend, [batch, outH, outW, outC]);
-    simd.conv_few_channels(
+    simd.conv_small_reduction(
       offsetOf(backend, window), offsetOf(backend, filter), bias ? offsetOf(backend, bias) : 0, offsetOf(backend, out),
       batch, hp, wp, inC, outH, outW, outC, fh, fw, sH, sW, activation === 'relu' ? 1 : 0,
     );
@@ -63,7 +63,7 @@ export function conv2dWasmKernel(stock: KernelConfig): KernelConfig {
       const backend = args.backend;
       if (!isWasmHeapBackend(backend)) return stock.kernelFunc(args);
       const attrs = args.attrs as unknown as ConvAttrs;
-      const mine = preluActivationWeights === undefined ? convFewChannels(backend, x, filter, bias, attrs) : null;
+      const mine = preluActivationWeights === undefined ? convSmallReduction(backend, x, filter, bias, attrs) : null;
       if (mine) return mine;
       if (typeof attrs.pad !== 'number' || x.shape.length !== 4 || attrs.dataFormat === 'NCHW') return stock.kernelFunc(args);
       const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');

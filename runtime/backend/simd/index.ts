@@ -7,7 +7,7 @@ export interface SimdKernels {
     sH: number, sW: number, top: number, left: number, outH: number, outW: number,
   ): void;
   /** conv2d (+ bias, + relu when relu ≠ 0) into out [B,outH,outW,outC]; x already padded/cropped to the window; outC a multiple of 8; bias 0 for none. */
-  conv_few_channels(
+  conv_small_reduction(
     x: number, w: number, bias: number, out: number, batch: number, hp: number, wp: number, c: number, outH: number,
     outW: number, outC: number, fh: number, fw: number, sH: number, sW: number, relu: number,
   ): void;

@@ -134,7 +134,7 @@
   ;; Blocks of 4 pixels of an output row × 8 output channels (eight accumulators); a filter row's taps and
   ;; channels are one contiguous run of xPad, so k steps through it 4 bytes at a time. xPad is the input cropped
   ;; or zero-padded to exactly the window (see conv_filter_grad); outC must be a multiple of 8; bias = 0 for none.
-  (func (export "conv_few_channels")
+  (func (export "conv_small_reduction")
     (param $x i32) (param $w i32) (param $bias i32) (param $out i32) (param $batch i32) (param $hp i32) (param $wp i32)
     (param $c i32) (param $outH i32) (param $outW i32) (param $outC i32) (param $fh i32) (param $fw i32)
     (param $sH i32) (param $sW i32) (param $relu i32)
