@@ -34,24 +34,35 @@ export function cnnFlops(model: tf.LayersModel): StepFlops {
 }
 
 /**
+ * GFLOP/s of each of `runs` timed calls of `run` (which does `flop` of work and returns a tensor), after `warmup`
+ * untimed ones.
+ */
+function gflopsRates(run: () => tf.Tensor, flop: number, runs: number, warmup: number): number[] {
+  const rates: number[] = [];
+  for (let i = 0; i < runs + warmup; i++) {
+    const t0 = performance.now();
+    const out = run();
+    out.dataSync();
+    const ms = performance.now() - t0;
+    out.dispose();
+    if (i >= warmup) rates.push(flop / ms / 1e6);
+  }
+  return rates;
+}
+
+/**
  * Best and median GFLOP/s of an n×n×n matMul on the current backend (wasm under Node runs on one thread, so
  * this is one core). The best run is the limit: on a shared machine the others are slowed by neighbours.
  */
 export function matMulGflops(n = 512, runs = 9): { best: number; median: number } {
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
-  const rates: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    const ms = performance.now() - t0;
-    c.dispose();
-    if (i >= 2) rates.push((2 * n ** 3) / ms / 1e6);
+  try {
+    const rates = gflopsRates(() => tf.matMul(a, b), 2 * n ** 3, runs, 2);
+    return { best: Math.max(...rates), median: median(rates) };
+  } finally {
+    tf.dispose([a, b]);
   }
-  a.dispose();
-  b.dispose();
-  return { best: Math.max(...rates), median: median(rates) };
 }
 
 /** The MNIST CNN's second conv: batch 64, 14×14, 16 → 32 channels, 3×3, same. */
@@ -59,21 +70,12 @@ const CONV2 = { x: [64, 14, 14, 16], dy: [64, 14, 14, 32], filter: [3, 3, 16, 32
 const CONV2_FLOP = 2 * 64 * 14 * 14 * 3 * 3 * 16 * 32;
 
 /**
- * Best GFLOP/s of `run` (which does CONV2_FLOP of work and returns a tensor) over `runs` timed calls, after
- * enough untimed ones for V8 to have tiered the wasm code up (the first few calls here ran at a third of the rate).
+ * Best GFLOP/s of `run` (CONV2's work) over `runs` timed calls, after ten untimed ones: the first calls run at a
+ * fraction of the rate while V8 tiers the wasm code up (in a fresh process even ten are not always enough, which
+ * is why the PyTorch bench measures these rates after its workloads have run).
  */
-function bestGflops(run: () => tf.Tensor, runs: number): number {
-  const WARMUP = 10;
-  const rates: number[] = [];
-  for (let i = 0; i < runs + WARMUP; i++) {
-    const t0 = performance.now();
-    const out = run();
-    out.dataSync();
-    const ms = performance.now() - t0;
-    out.dispose();
-    if (i >= WARMUP) rates.push(CONV2_FLOP / ms / 1e6);
-  }
-  return Math.max(...rates);
+function bestConv2Gflops(run: () => tf.Tensor, runs: number): number {
+  return Math.max(...gflopsRates(run, CONV2_FLOP, runs, 10));
 }
 
 /** Best GFLOP/s of the current backend's `conv2d` on the CNN's second conv (on wasm: XNNPACK's). */
@@ -81,7 +83,7 @@ export function convGflops(runs = 15): number {
   const x = tf.randomNormal([...CONV2.x]) as tf.Tensor4D;
   const w = tf.randomNormal([...CONV2.filter]) as tf.Tensor4D;
   try {
-    return bestGflops(() => tf.conv2d(x, w, 1, 'same'), runs);
+    return bestConv2Gflops(() => tf.conv2d(x, w, 1, 'same'), runs);
   } finally {
     tf.dispose([x, w]);
   }
@@ -93,7 +95,7 @@ export function convFilterGradGflops(runs = 15): number {
   const dy = tf.randomNormal([...CONV2.dy]);
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [...CONV2.filter] } as unknown as NamedAttrMap;
   try {
-    return bestGflops(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor, runs);
+    return bestConv2Gflops(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor, runs);
   } finally {
     tf.dispose([x, dy]);
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { heapSimd, isWasmHeapBackend, offsetOf, onHeap } from './wasm-heap.ts';
+import { inFrontOf } from './fast-path.ts';
+import { heapSimd, offsetOf, onHeap } from './wasm-heap.ts';
 
 /** Whether `row` broadcasts along `x`'s last axis only: shape [C] or [1, …, 1, C] with C = x's last dim. */
 function isRowOf(row: TensorInfo, x: TensorInfo): boolean {
@@ -14,21 +15,16 @@ function isRowOf(row: TensorInfo, x: TensorInfo): boolean {
  * Every other add goes to the stock kernel.
  */
 export function addWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.Add,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-      const backend = args.backend;
-      if (a.dtype !== 'float32' || b.dtype !== 'float32' || !isWasmHeapBackend(backend)) return stock.kernelFunc(args);
-      const [x, row] = isRowOf(b, a) ? [a, b] : isRowOf(a, b) ? [b, a] : [null, null];
-      const simd = x === null ? null : heapSimd(backend);
-      if (x === null || row === null || simd === null) return stock.kernelFunc(args);
-      onHeap(backend, x, row);
-      const cols = x.shape.at(-1)!;
-      const out = backend.makeOutput([...x.shape], 'float32');
-      simd.add_row(offsetOf(backend, x), offsetOf(backend, row), offsetOf(backend, out), x.shape.reduce((p, d) => p * d, 1) / cols, cols);
-      return out;
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+    const [x, row] = isRowOf(b, a) ? [a, b] : isRowOf(a, b) ? [b, a] : [null, null];
+    const simd = x === null ? null : heapSimd(backend);
+    if (x === null || row === null || simd === null) return null;
+    onHeap(backend, x, row);
+    const cols = x.shape.at(-1)!;
+    const out = backend.makeOutput([...x.shape], 'float32');
+    simd.add_row(offsetOf(backend, x), offsetOf(backend, row), offsetOf(backend, out), tf.util.sizeFromShape(x.shape) / cols, cols);
+    return out;
+  });
 }

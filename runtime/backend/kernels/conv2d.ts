@@ -3,7 +3,8 @@ import type { Conv2DAttrs, FusedConv2DAttrs, KernelConfig, TensorInfo } from '@t
 import { windowOnHeap } from './heap-window.ts';
 import { roundedPadding } from './rounded-padding.ts';
 import { asTensor, runOps } from './tensor-info.ts';
-import { heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
+import { inFrontOf } from './fast-path.ts';
+import { heapSimd, heapTensor, offsetOf, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * Below this reduction (fh·fw·inC terms per output) XNNPACK's conv runs well under its peak and tapfit's loop
@@ -26,7 +27,7 @@ function convSmallReduction(backend: WasmHeapBackend, x: TensorInfo, filter: Ten
   const fits =
     x.dtype === 'float32' && filter.dtype === 'float32' && x.shape.length === 4 && attrs.dataFormat !== 'NCHW' && isOne(attrs.dilations) &&
     fh * fw * inC < SMALL_REDUCTION && outC % 8 === 0 && (activation === 'linear' || activation === 'relu') &&
-    (bias === undefined || (bias.dtype === 'float32' && bias.shape.reduce((a, d) => a * d, 1) === outC && bias.shape.at(-1) === outC));
+    (bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === outC && bias.shape.at(-1) === outC));
   const simd = fits ? heapSimd(backend) : null;
   if (simd === null) return null;
   return runOps(() => {
@@ -48,27 +49,20 @@ function convSmallReduction(backend: WasmHeapBackend, x: TensorInfo, filter: Ten
 /**
  * `Conv2D` and `FusedConv2D` on `wasm`:
  * - a fast path for convs with a small reduction (an image model's first layer; see {@link SMALL_REDUCTION}):
- *   tapfit's SIMD conv, ~2× faster there
- *   than XNNPACK's;
+ *   tapfit's SIMD conv, ~2× faster there than XNNPACK's;
  * - a numeric pad with a rounding mode that gives more output rows than the pads do: the stock kernel gets
  *   the explicit padding that yields them (see {@link roundedPadding}).
  * Every other conv goes to the stock kernel as is.
  */
 export function conv2dWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: stock.kernelName,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
-      const backend = args.backend;
-      if (!isWasmHeapBackend(backend)) return stock.kernelFunc(args);
-      const attrs = args.attrs as unknown as ConvAttrs;
-      const mine = preluActivationWeights === undefined ? convSmallReduction(backend, x, filter, bias, attrs) : null;
-      if (mine) return mine;
-      if (typeof attrs.pad !== 'number' || x.shape.length !== 4 || attrs.dataFormat === 'NCHW') return stock.kernelFunc(args);
-      const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-      const pad = roundedPadding(info, attrs.pad, attrs.dimRoundingMode);
-      return stock.kernelFunc(pad === null ? args : { ...args, attrs: { ...args.attrs, pad } });
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const mine = preluActivationWeights === undefined ? convSmallReduction(backend, x, filter, bias, attrs) : null;
+    if (mine) return mine;
+    if (typeof attrs.pad !== 'number' || x.shape.length !== 4 || attrs.dataFormat === 'NCHW') return null;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const pad = roundedPadding(info, attrs.pad, attrs.dimRoundingMode);
+    return pad === null ? null : stock.kernelFunc({ ...args, attrs: { ...args.attrs, pad } });
+  });
 }

@@ -1,16 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
 import type { CastAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { isWasmHeapBackend, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
+import { inFrontOf } from './fast-path.ts';
+import { onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
-/** The part of a backend that shares data between tensors by reference count (`Reshape` does the same). */
-interface RefCountingBackend {
-  incRef(dataId: object): void;
-}
-const countsRefs = (backend: unknown): backend is RefCountingBackend => typeof (backend as Partial<RefCountingBackend> | null)?.incRef === 'function';
-
-/** The input's data under a second tensor, by reference count; null where the backend cannot share it. */
-function shared(x: TensorInfo, backend: unknown): TensorInfo | null {
-  if (x.dtype === 'string' || !countsRefs(backend)) return null;
+/** The input's data under a second tensor, by reference count (as `Reshape` shares it); null for strings. */
+function shared(x: TensorInfo, backend: WasmHeapBackend): TensorInfo | null {
+  if (x.dtype === 'string') return null;
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
@@ -22,14 +16,7 @@ function shared(x: TensorInfo, backend: unknown): TensorInfo | null {
  * already shares data this way). Strings go to the stock kernel.
  */
 export function identityWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.Identity,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      return shared(x, args.backend) ?? stock.kernelFunc(args);
-    },
-  };
+  return inFrontOf(stock, (args, backend) => shared((args.inputs as { x: TensorInfo }).x, backend));
 }
 
 /** Numbers to bool: non-zero is true. tfjs 4.22's stock wasm kernel copies the low byte instead (−2 → 254, 256 → 0). */
@@ -48,15 +35,10 @@ function castToBool(x: TensorInfo, backend: WasmHeapBackend): TensorInfo {
  * {@link castToBool}); other casts go to the stock kernel.
  */
 export function castWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.Cast,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const { dtype } = args.attrs as unknown as CastAttrs;
-      if (dtype === x.dtype) return shared(x, args.backend) ?? stock.kernelFunc(args);
-      if (dtype === 'bool' && x.dtype !== 'string' && isWasmHeapBackend(args.backend)) return castToBool(x, args.backend);
-      return stock.kernelFunc(args);
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { dtype } = args.attrs as unknown as CastAttrs;
+    if (dtype === x.dtype) return shared(x, backend);
+    return dtype === 'bool' && x.dtype !== 'string' ? castToBool(x, backend) : null;
+  });
 }

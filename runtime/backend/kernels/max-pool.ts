@@ -3,7 +3,8 @@ import type { KernelConfig, MaxPoolAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { padOrCrop } from './layout.ts';
 import { roundedPadding } from './rounded-padding.ts';
 import { asTensor, runOps } from './tensor-info.ts';
-import { heapSimd, isWasmHeapBackend, offsetOf, onHeap } from './wasm-heap.ts';
+import { inFrontOf } from './fast-path.ts';
+import { heapSimd, offsetOf, onHeap } from './wasm-heap.ts';
 
 /**
  * Whether a pool's windows are 2×2 with stride 2, tile the input exactly (no padding, even sizes) and the
@@ -23,30 +24,25 @@ export function tiles2x2(info: tf.backend_util.Conv2DInfo): boolean {
  * the exact window where a rounding mode gives more output rows than the pads do (see {@link roundedPadding}).
  */
 export function maxPoolWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.MaxPool,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolAttrs;
-      const backend = args.backend;
-      if (x.dtype !== 'float32' || x.shape.length !== 4 || !isWasmHeapBackend(backend)) return stock.kernelFunc(args);
-      const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-      const simd = tiles2x2(info) ? heapSimd(backend) : null;
-      if (simd === null) {
-        if (roundedPadding(info, pad, dimRoundingMode) === null) return stock.kernelFunc(args);
-        // XNNPACK's pools mishandle windows wholly in the padding, which such a rounding can make: the exact
-        // window, padded with −∞ (never a max), pooled 'valid'.
-        return runOps(() => {
-          const { top, left } = info.padInfo;
-          const window = padOrCrop(asTensor(x) as tf.Tensor4D, top, info.filterHeight + info.strideHeight * (info.outHeight - 1), left, info.filterWidth + info.strideWidth * (info.outWidth - 1), -Infinity);
-          return tf.maxPool(window, [info.filterHeight, info.filterWidth], [info.strideHeight, info.strideWidth], 'valid');
-        });
-      }
-      onHeap(backend, x);
-      const out = backend.makeOutput(info.outShape, 'float32');
-      simd.max_pool_2x2(offsetOf(backend, x), offsetOf(backend, out), info.batchSize, info.outHeight, info.outWidth, info.inChannels);
-      return out;
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolAttrs;
+    if (x.dtype !== 'float32' || x.shape.length !== 4) return null;
+    const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    const simd = tiles2x2(info) ? heapSimd(backend) : null;
+    if (simd === null) {
+      if (roundedPadding(info, pad, dimRoundingMode) === null) return null;
+      // XNNPACK's pools mishandle windows wholly in the padding, which such a rounding can make: the exact
+      // window, padded with −∞ (never a max), pooled 'valid'.
+      return runOps(() => {
+        const { top, left } = info.padInfo;
+        const window = padOrCrop(asTensor(x) as tf.Tensor4D, top, info.filterHeight + info.strideHeight * (info.outHeight - 1), left, info.filterWidth + info.strideWidth * (info.outWidth - 1), -Infinity);
+        return tf.maxPool(window, [info.filterHeight, info.filterWidth], [info.strideHeight, info.strideWidth], 'valid');
+      });
+    }
+    onHeap(backend, x);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    simd.max_pool_2x2(offsetOf(backend, x), offsetOf(backend, out), info.batchSize, info.outHeight, info.outWidth, info.inChannels);
+    return out;
+  });
 }

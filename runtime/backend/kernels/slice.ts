@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, SliceAttrs, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs';
-import { isWasmHeapBackend, onHeap, type WasmHeapBackend } from './wasm-heap.ts';
+import { inFrontOf } from './fast-path.ts';
+import { onHeap, type WasmHeapBackend } from './wasm-heap.ts';
 
 type HeapArray = Float32Array | Int32Array | Uint8Array;
 
@@ -45,40 +46,31 @@ const heapDtype = (info: TensorInfo): boolean => info.dtype === 'float32' || inf
  * heap to heap. Strings go to the stock kernel.
  */
 export function sliceWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.Slice,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const { begin, size } = args.attrs as unknown as SliceAttrs;
-      if (!isWasmHeapBackend(args.backend) || !heapDtype(x)) return stock.kernelFunc(args);
-      const [begin_, size_] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-      tf.slice_util.assertParamsValid(x as tf.Tensor, begin_, size_);
-      return sliceHeap(args.backend, x, begin_, size_);
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { begin, size } = args.attrs as unknown as SliceAttrs;
+    if (!heapDtype(x)) return null;
+    const [begin_, size_] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    tf.slice_util.assertParamsValid(x as tf.Tensor, begin_, size_);
+    return sliceHeap(backend, x, begin_, size_);
+  });
 }
 
 /** `SplitV` on `wasm`: the pieces by the heap slice above (the stock kernel runs the stock slice once per piece). */
 export function splitVWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.SplitV,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const { numOrSizeSplits, axis } = args.attrs as unknown as SplitVAttrs;
-      const backend = args.backend;
-      if (!isWasmHeapBackend(backend) || !heapDtype(x)) return stock.kernelFunc(args);
-      const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
-      const begin = new Array<number>(x.shape.length).fill(0);
-      return sizes.map((s) => {
-        const size = [...x.shape];
-        size[ax] = s;
-        const piece = sliceHeap(backend, x, [...begin], size);
-        begin[ax]! += s;
-        return piece;
-      });
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as unknown as SplitVAttrs;
+    if (!heapDtype(x)) return null;
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[ax] = s;
+      const piece = sliceHeap(backend, x, [...begin], size);
+      begin[ax]! += s;
+      return piece;
+    });
+  });
 }

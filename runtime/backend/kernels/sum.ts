@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
-import { heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap } from './wasm-heap.ts';
+import { inFrontOf } from './fast-path.ts';
+import { heapSimd, heapTensor, offsetOf, onHeap } from './wasm-heap.ts';
 
 /**
  * `Sum` on `wasm` over every axis but the last (a bias gradient: dy [B,H,W,C] → [C]): one pass over the rows,
@@ -8,30 +9,25 @@ import { heapSimd, heapTensor, isWasmHeapBackend, offsetOf, onHeap } from './was
  * to the back, a full copy of dy. Every other reduction goes to the stock kernel.
  */
 export function sumWasmKernel(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: tf.Sum,
-    backendName: stock.backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const { axis, keepDims } = args.attrs as unknown as SumAttrs;
-      const backend = args.backend;
-      const rank = x.shape.length;
-      const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
-      const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
-      const simd = isWasmHeapBackend(backend) ? heapSimd(backend) : null;
-      if (!leading || x.dtype !== 'float32' || !isWasmHeapBackend(backend) || simd === null) return stock.kernelFunc(args);
-      onHeap(backend, x);
-      const cols = x.shape[rank - 1]!;
-      const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
-      const outShape = keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols];
-      const out = backend.makeOutput(outShape, 'float32');
-      const acc = heapTensor(backend, [2 * cols]); // cols float64s of scratch
-      try {
-        simd.sum_rows(offsetOf(backend, x), offsetOf(backend, out), offsetOf(backend, acc), rows, cols);
-      } finally {
-        acc.dispose();
-      }
-      return out;
-    },
-  };
+  return inFrontOf(stock, (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as SumAttrs;
+    const rank = x.shape.length;
+    const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    const simd = leading && x.dtype === 'float32' ? heapSimd(backend) : null;
+    if (simd === null) return null;
+    onHeap(backend, x);
+    const cols = x.shape[rank - 1]!;
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, -1));
+    const outShape = keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols];
+    const out = backend.makeOutput(outShape, 'float32');
+    const acc = heapTensor(backend, [2 * cols]); // cols float64s of scratch
+    try {
+      simd.sum_rows(offsetOf(backend, x), offsetOf(backend, out), offsetOf(backend, acc), rows, cols);
+    } finally {
+      acc.dispose();
+    }
+    return out;
+  });
 }

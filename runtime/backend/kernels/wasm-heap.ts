@@ -12,13 +12,15 @@ export interface WasmHeapBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   getMemoryOffset(dataId: object): number;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** One more tensor shares this data (as `Reshape` does). */
+  incRef(dataId: object): void;
   /** The Emscripten module; `asm.memory` is its heap (tfjs 4.x). */
   wasm?: { asm?: { memory?: unknown } };
 }
 
 export function isWasmHeapBackend(backend: unknown): backend is WasmHeapBackend {
   const b = backend as Partial<WasmHeapBackend> | null;
-  return typeof b?.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' && typeof b.getMemoryOffset === 'function';
+  return typeof b?.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' && typeof b.getMemoryOffset === 'function' && typeof b.incRef === 'function';
 }
 
 /** tapfit's SIMD kernels on this backend's heap, or null (JavaScript versions then). */
