@@ -1,27 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../runtime/cli/main.ts';
 import { bufferIO } from '../../runtime/cli/io.ts';
+import { mnistMlpConfig } from '../helpers/cli.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tapfit-cli-resume-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function config(name: string, plugins: unknown[]): string {
-  const file = path.join(work, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      model: 'mnist-mlp',
-      data: ['mnist', { nTrain: 64, nValid: 32, batchSize: 32 }],
-      backend: 'cpu',
-      plugins,
-      fit: { method: 'oneCycle', epochs: 2, lr: 0.01 },
-      output: path.join(work, name),
-    }),
-  );
-  return file;
+  return mnistMlpConfig(work, name, { plugins, fit: { method: 'oneCycle', epochs: 2, lr: 0.01 } });
 }
 
 describe('tapfit fit --resume', () => {

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Learner } from '../../runtime/learner/learner.ts';
 import { main } from '../../runtime/cli/main.ts';
 import { bufferIO } from '../../runtime/cli/io.ts';
+import { mnistMlpConfig } from '../helpers/cli.ts';
 import { TapfitError, type Plugin } from '../../plugin-sdk/index.ts';
 import type { PluginSpec } from '../../runtime/plugin-host/load-plugins.ts';
 import { TinyLinear, tinyData } from '../helpers/tiny.ts';
@@ -113,20 +114,7 @@ describe('a checkpoint is checked against the learner before anything changes', 
 
 describe('tapfit fit --resume --weights-only', () => {
   function config(name: string, optimizer: string, ckpt: string): string {
-    const file = path.join(work, `${name}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        model: 'mnist-mlp',
-        data: ['mnist', { nTrain: 64, nValid: 32, batchSize: 32 }],
-        backend: 'cpu',
-        optimizer,
-        plugins: [['save-model', { dir: ckpt }]],
-        fit: { method: 'fit', epochs: 1, lr: 0.01 },
-        output: path.join(work, name),
-      }),
-    );
-    return file;
+    return mnistMlpConfig(work, name, { optimizer, plugins: [['save-model', { dir: ckpt }]], fit: { method: 'fit', epochs: 1, lr: 0.01 } });
   }
 
   it('takes the weights of a checkpoint made with another optimizer, which a plain --resume refuses', async () => {

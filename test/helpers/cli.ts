@@ -24,6 +24,19 @@ export function cliFolders(prefix: string) {
   return { dirs, tempDir, withConfig };
 }
 
+/**
+ * Writes `<dir>/<name>.json`: the small MNIST MLP on cpu (64 training and 32 validation images, batches of 32),
+ * its output in `<dir>/<name>`, plus `extra` (plugins, optimizer, fit). Returns the file's path.
+ */
+export function mnistMlpConfig(dir: string, name: string, extra: Record<string, unknown>): string {
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ model: 'mnist-mlp', data: ['mnist', { nTrain: 64, nValid: 32, batchSize: 32 }], backend: 'cpu', ...extra, output: path.join(dir, name) }),
+  );
+  return file;
+}
+
 /** Run the CLI in-process in `cwd`; its exit code and both streams. */
 export async function runCli(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIO(cwd);
